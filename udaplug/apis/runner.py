@@ -1,0 +1,97 @@
+"""What ``tools/train.py`` and ``tools/test.py`` do before MMEngine's runner
+takes over: load a config with clear errors, switch on mixed precision,
+prepare CPU-only distributed runs, and build the runner."""
+import logging
+import os
+from typing import Optional
+
+import torch
+from mmengine.config import Config
+from mmengine.logging import print_log
+from mmengine.runner import Runner
+
+from udaplug.registry import RUNNERS
+from udaplug.utils import (check_config_path, explain_unknown_types,
+                           register_all_modules)
+
+AMP_WRAPPER = 'MixedPrecisionOptimWrapper'
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Load a config file (a clear error if it does not exist) and merge
+    command-line overrides into it."""
+    cfg = Config.fromfile(check_config_path(path))
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def _wrapper_cfgs(optim_wrapper: dict) -> list:
+    """The config dicts of every optimizer wrapper: the one of a single
+    optimizer, or each one of a multi-optimizer constructor."""
+    if 'optimizer' in optim_wrapper:
+        return [optim_wrapper]
+    return [
+        value for value in optim_wrapper.values()
+        if isinstance(value, dict) and 'optimizer' in value
+    ]
+
+
+def enable_amp(cfg: Config) -> None:
+    """Make every optimizer wrapper of ``cfg`` a mixed-precision one.
+
+    Each optimizer keeps its own loss scaler: fp16 autocast with dynamic loss
+    scaling on CUDA, bf16 autocast on CPU (see
+    :class:`udaplug.engine.MixedPrecisionOptimWrapper`).
+    """
+    wrappers = _wrapper_cfgs(cfg.optim_wrapper)
+    if not wrappers:
+        raise ValueError('--amp: found no optimizer wrapper (a dict with an '
+                         '"optimizer" key) in cfg.optim_wrapper')
+    for wrapper in wrappers:
+        kind = wrapper.get('type', 'OptimWrapper')
+        if kind in ('AmpOptimWrapper', AMP_WRAPPER):
+            print_log('AMP training is already enabled in your config.',
+                      logger='current', level=logging.WARNING)
+            wrapper['type'] = AMP_WRAPPER
+            continue
+        if kind != 'OptimWrapper':
+            raise ValueError(f'--amp supports optimizer wrappers of type '
+                             f'OptimWrapper, but the config has {kind}')
+        wrapper['type'] = AMP_WRAPPER
+        wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def setup_launcher(cfg: Config, launcher: str) -> None:
+    """Record the launcher; on machines without CUDA, use the gloo backend.
+
+    mmengine's ``init_dist`` selects a CUDA device even for gloo, which fails
+    without a GPU, so on CPU the process group is initialised here (from the
+    environment variables ``torchrun`` sets) and the runner reuses it.
+    """
+    cfg.launcher = launcher
+    if launcher == 'none' or torch.cuda.is_available():
+        return
+    env_cfg = cfg.setdefault('env_cfg', {})
+    dist_cfg = env_cfg.setdefault('dist_cfg', {})
+    dist_cfg['backend'] = 'gloo'
+    if launcher != 'pytorch':
+        raise RuntimeError(
+            f'--launcher {launcher} needs GPUs; on a CPU-only machine use '
+            'tools/dist_train.sh (torchrun, --launcher pytorch)')
+    if not torch.distributed.is_initialized():
+        torch.distributed.init_process_group(backend='gloo')
+
+
+def build_runner(cfg: Config) -> Runner:
+    """Build the runner named by ``cfg.runner_type`` (default: Runner)."""
+    register_all_modules(init_default_scope=False)
+    with explain_unknown_types():
+        if 'runner_type' not in cfg:
+            return Runner.from_cfg(cfg)
+        return RUNNERS.build(cfg)
+
+
+def local_rank_from_args(local_rank: int) -> None:
+    """Older launchers pass ``--local-rank``; mmengine reads LOCAL_RANK."""
+    os.environ.setdefault('LOCAL_RANK', str(local_rank))
