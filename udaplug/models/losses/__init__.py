@@ -1,0 +1,3 @@
+from .domain_adversarial_loss import DomainAdversarialLoss
+
+__all__ = ['DomainAdversarialLoss']

@@ -1,0 +1,3 @@
+from .uda_distributed import UDADistributedDataParallel
+
+__all__ = ['UDADistributedDataParallel']
