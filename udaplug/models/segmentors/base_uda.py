@@ -245,11 +245,15 @@ class BaseUDASegmentor(BaseModel):
                               prefix=f'{name}.'))
         return log_vars
 
-    def generator_adversarial_loss(self, name: str, inputs: Tensor,
-                                   weight: float) -> Tensor:
+    def generator_adversarial_loss(self,
+                                   name: str,
+                                   inputs: Tensor,
+                                   weight: float,
+                                   mistaken_for: str = 'source') -> Tensor:
         """``weight`` x the loss for making discriminator ``name`` take
-        ``inputs`` (target outputs, or translated images) for source
-        (AdaptSegNet Eq. 4). The discriminator runs without its DDP wrapper
-        and must be frozen by the caller (:func:`frozen`)."""
+        ``inputs`` for the domain ``mistaken_for``: target outputs for source
+        ones (AdaptSegNet Eq. 4), or translated source images for target ones
+        (input-level adaptation). The discriminator runs without its DDP
+        wrapper and must be frozen by the caller (:func:`frozen`)."""
         disc = self.network(name, wrapped=False)
-        return weight * self.gan_loss(disc(inputs), 'source', is_disc=False)
+        return weight * self.gan_loss(disc(inputs), mistaken_for, is_disc=False)
