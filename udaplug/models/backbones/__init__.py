@@ -1,0 +1,3 @@
+from .deeplab_resnet import DeepLabResNet
+
+__all__ = ['DeepLabResNet']

@@ -1,0 +1,3 @@
+from .fc_discriminator import FCDiscriminator
+
+__all__ = ['FCDiscriminator']
