@@ -30,11 +30,21 @@ def _trusted_globals() -> list:
     return trusted
 
 
+def _history_buffer_state(self) -> dict:
+    """``HistoryBuffer`` state without its (class-level) statistics
+    functions."""
+    return {k: v for k, v in self.__dict__.items() if k != 'statistics_methods'}
+
+
 def allow_mmengine_checkpoint_globals() -> None:
     """Allow-list the classes mmengine writes into checkpoints (idempotent).
 
-    Does nothing on torch versions without ``add_safe_globals``.
+    Also makes history buffers pickle without functions (see the module
+    docstring). Does nothing else on torch versions without
+    ``add_safe_globals``.
     """
+    from mmengine.logging import HistoryBuffer
+    HistoryBuffer.__getstate__ = _history_buffer_state
     add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
     if add_safe_globals is not None:
         add_safe_globals(_trusted_globals())

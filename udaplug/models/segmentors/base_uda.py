@@ -199,7 +199,9 @@ class BaseUDASegmentor(BaseModel):
         for name, value in log_vars.items():
             value = value.detach()
             log_vars[name] = value
-            if 'loss' in name and not math.isfinite(float(value)):
+            # the components first, so that the message names the culprit
+            if name != 'loss' and 'loss' in name and \
+                    not math.isfinite(float(value)):
                 iteration = MessageHub.get_current_instance().get_info('iter')
                 where = f'at iteration {iteration}' if iteration is not None \
                     else 'before the first iteration'

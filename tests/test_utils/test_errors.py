@@ -1,0 +1,54 @@
+import pytest
+from uda_helpers import load_tool
+from mmengine.config import Config
+
+from udaplug.apis import build_runner, load_config
+from udaplug.registry import MODELS
+from udaplug.utils import (ConfigNotFoundError, UnknownTypeError,
+                           explain_unknown_types)
+
+
+def test_missing_config_path_names_the_path_and_suggests_configs(tmp_path):
+    with pytest.raises(ConfigNotFoundError) as err:
+        load_config('configs/adaptsegnet_gat.py')
+    message = str(err.value)
+    assert 'configs/adaptsegnet_gat.py' in message
+    assert 'configs/adaptsegnet_gta.py' in message  # did you mean
+
+
+def test_train_tool_reports_missing_config():
+    train = load_tool('train.py')
+    with pytest.raises(ConfigNotFoundError, match='no_such_config.py'):
+        train.main(['no_such_config.py'])
+
+
+def test_unknown_type_names_type_and_registries():
+    cfg = dict(
+        type='MultiOutputEncoderDecoder',
+        backbone=dict(type='ResNetV9'),
+        decode_head=dict(
+            type='FCNHead', in_channels=8, channels=8, num_classes=2))
+    with pytest.raises(UnknownTypeError) as err, explain_unknown_types():
+        MODELS.build(cfg)
+    message = str(err.value)
+    assert '"ResNetV9"' in message
+    assert 'udaplug::model -> mmseg::model -> mmengine::model' in message
+    assert 'custom_imports' in message
+    assert 'mmagic.' in message
+    assert 'ResNetV1c' in message  # close match suggested
+
+
+def test_unknown_type_from_runner_is_explained(tmp_path):
+    cfg = Config(
+        dict(
+            default_scope='udaplug',
+            work_dir=str(tmp_path),
+            model=dict(type='NoSuchSegmentor')))
+    with pytest.raises(UnknownTypeError, match='NoSuchSegmentor'):
+        build_runner(cfg)
+
+
+def test_other_key_errors_pass_through():
+    with pytest.raises(KeyError) as err, explain_unknown_types():
+        raise KeyError('something else')
+    assert not isinstance(err.value, UnknownTypeError)
