@@ -52,3 +52,15 @@ def test_other_key_errors_pass_through():
     with pytest.raises(KeyError) as err, explain_unknown_types():
         raise KeyError('something else')
     assert not isinstance(err.value, UnknownTypeError)
+
+
+def test_missing_load_from_checkpoint_says_what_to_do(tmp_path):
+    cfg = Config(
+        dict(
+            model=dict(type='NoSuchSegmentor'),
+            work_dir=str(tmp_path),
+            load_from=str(tmp_path / 'init.pth')))
+    with pytest.raises(FileNotFoundError) as err:
+        build_runner(cfg)
+    assert str(tmp_path / 'init.pth') in str(err.value)
+    assert 'load_from=None' in str(err.value)

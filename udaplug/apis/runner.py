@@ -3,6 +3,7 @@ takes over: load a config with clear errors, switch on mixed precision,
 prepare CPU-only distributed runs, and build the runner."""
 import logging
 import os
+import os.path as osp
 from typing import Optional
 
 import torch
@@ -83,8 +84,24 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
         torch.distributed.init_process_group(backend='gloo')
 
 
+def check_load_from(cfg: Config) -> None:
+    """A missing ``load_from`` file fails before anything is built, with what
+    to do about it (URLs and other remote paths are left to mmengine)."""
+    path = cfg.get('load_from')
+    if not path or '://' in path or osp.isfile(path):
+        return
+    raise FileNotFoundError(
+        f'load_from: checkpoint not found: {path} (absolute: '
+        f'{osp.abspath(path)}). Put the file there (the config\'s comment '
+        'next to load_from says how to make it, e.g. with '
+        'tools/convert_models/), point load_from at it with --cfg-options '
+        'load_from=PATH, or train from scratch with --cfg-options '
+        'load_from=None.')
+
+
 def build_runner(cfg: Config) -> Runner:
     """Build the runner named by ``cfg.runner_type`` (default: Runner)."""
+    check_load_from(cfg)
     register_all_modules(init_default_scope=False)
     with explain_unknown_types():
         if 'runner_type' not in cfg:

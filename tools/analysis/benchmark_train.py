@@ -1,0 +1,120 @@
+"""Seconds per training iteration and peak memory of a config's model.
+
+    python tools/analysis/benchmark_train.py CONFIG [--shape H W]
+        [--target-shape H W] [--iters N] [--warmup N] [--amp]
+        [--cfg-options key=value ...]
+
+Trains on random images and labels of the given size (batch size 1 per
+domain unless --batch-size), on the GPU when there is one, else on the CPU.
+Prints the figures; it asserts nothing.
+"""
+import argparse
+import resource
+import time
+
+import torch
+from mmengine.config import DictAction
+from mmengine.optim import build_optim_wrapper
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+from udaplug.apis import enable_amp, load_config
+from udaplug.models.segmentors import BaseUDASegmentor
+from udaplug.registry import MODELS
+from udaplug.utils import register_all_modules
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('--shape', type=int, nargs=2, default=[512, 1024],
+                        metavar=('H', 'W'), help='(source) image size')
+    parser.add_argument('--target-shape', type=int, nargs=2, default=None,
+                        metavar=('H', 'W'),
+                        help='target image size (default: --shape)')
+    parser.add_argument('--batch-size', type=int, default=1)
+    parser.add_argument('--iters', type=int, default=10)
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--amp', action='store_true')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args(argv)
+
+
+def random_batch(shape, batch_size, num_classes, labelled=True):
+    inputs, samples = [], []
+    for _ in range(batch_size):
+        inputs.append(torch.randint(0, 256, (3, *shape), dtype=torch.uint8))
+        sample = SegDataSample()
+        if labelled:
+            sample.gt_sem_seg = PixelData(
+                data=torch.randint(0, num_classes, (1, *shape)))
+            sample.gt_depth_map = PixelData(data=torch.rand(1, *shape))
+        sample.set_metainfo(dict(img_shape=shape, ori_shape=shape))
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def peak_memory_mib(device):
+    if device == 'cuda':
+        return torch.cuda.max_memory_allocated() / 2**20
+    # ru_maxrss is in KiB on Linux: the process's peak resident memory.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    register_all_modules()
+    cfg = load_config(args.config, args.cfg_options)
+    if args.amp:
+        enable_amp(cfg)
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.to(device).train()
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    num_classes = model.segmentor.decode_head.num_classes if isinstance(
+        model, BaseUDASegmentor) else model.decode_head.num_classes
+    source_shape = tuple(args.shape)
+    target_shape = tuple(args.target_shape or args.shape)
+
+    def batch():
+        source = random_batch(source_shape, args.batch_size, num_classes)
+        if not isinstance(model, BaseUDASegmentor):
+            return source
+        return dict(
+            source=source,
+            target=random_batch(target_shape, args.batch_size, num_classes,
+                                labelled=False))
+
+    def sync():
+        if device == 'cuda':
+            torch.cuda.synchronize()
+
+    for _ in range(args.warmup):
+        model.train_step(batch(), optim_wrapper)
+    sync()
+    if device == 'cuda':
+        torch.cuda.reset_peak_memory_stats()
+    elapsed = 0.0
+    for _ in range(args.iters):
+        data = batch()
+        sync()
+        start = time.perf_counter()
+        model.train_step(data, optim_wrapper)
+        sync()
+        elapsed += time.perf_counter() - start
+    name = torch.cuda.get_device_name() if device == 'cuda' else \
+        f'CPU ({torch.get_num_threads()} threads)'
+    print(f'config: {args.config}')
+    print(f'device: {name}  amp: {args.amp}')
+    print(f'source {source_shape}, target {target_shape}, '
+          f'batch {args.batch_size}, {args.iters} iterations after '
+          f'{args.warmup} warm-up')
+    print(f'time per iteration: {elapsed / args.iters:.3f} s')
+    what = 'peak GPU memory allocated' if device == 'cuda' else \
+        'peak resident memory of the process'
+    print(f'{what}: {peak_memory_mib(device):.0f} MiB')
+
+
+if __name__ == '__main__':
+    main()
