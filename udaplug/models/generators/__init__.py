@@ -1,0 +1,3 @@
+from .resnet_transform_generator import ResnetTransformGenerator
+
+__all__ = ['ResnetTransformGenerator']
