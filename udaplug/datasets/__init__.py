@@ -1,1 +1,20 @@
+from .checks import (ClassMismatchError, DepthMapError, DepthNotFoundError,
+                     LabelNotFoundError, SampleLoadError,
+                     check_depth_available, check_num_classes,
+                     check_same_classes)
+from .cityscapes import CityscapesDataset
+from .gta5 import GTA5Dataset
+from .kitti import KittiSegDataset
+from .synscapes import SynscapesDataset
+from .synthia import SynthiaDataset
+from .transforms import LoadDepthFromFile
+from .uda_dataset import UDADataset
+from .vkitti import VKittiDataset
 
+__all__ = [
+    'CityscapesDataset', 'GTA5Dataset', 'KittiSegDataset',
+    'SynscapesDataset', 'SynthiaDataset', 'VKittiDataset', 'UDADataset',
+    'LoadDepthFromFile', 'check_num_classes', 'check_same_classes',
+    'check_depth_available', 'ClassMismatchError', 'DepthMapError',
+    'DepthNotFoundError', 'LabelNotFoundError', 'SampleLoadError'
+]

@@ -1,1 +1,3 @@
+from .metrics import SubsetIoUMetric
 
+__all__ = ['SubsetIoUMetric']

@@ -1,1 +1,8 @@
+# mmseg's register_all_modules does not import mmseg.visualization, so its
+# SegLocalVisualizer (the default visualizer of udaplug's runtime config)
+# would be missing from the registry; importing it here registers it.
+import mmseg.visualization  # noqa: F401
 
+from .palette import colorize, palette_of
+
+__all__ = ['colorize', 'palette_of']

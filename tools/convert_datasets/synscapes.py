@@ -1,0 +1,15 @@
+"""Synscapes: write img/class/<n>_labelTrainIds.png (19 Cityscapes train
+ids) from the Cityscapes label ids in img/class/<n>.png.
+
+    python tools/convert_datasets/synscapes.py DATA_ROOT [--nproc N]
+
+Also writes DATA_ROOT/*_class_stats.json (pixels per train id of each image)
+and ends with a report of every unreadable file and every file with label
+values outside the map; the exit code is 1 if there is any.
+"""
+import sys
+
+from udaplug.datasets.converters import main
+
+if __name__ == '__main__':
+    sys.exit(main('synscapes'))

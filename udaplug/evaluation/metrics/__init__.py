@@ -1,0 +1,3 @@
+from .subset_iou_metric import SubsetIoUMetric
+
+__all__ = ['SubsetIoUMetric']
