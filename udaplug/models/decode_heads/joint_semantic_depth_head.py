@@ -131,6 +131,11 @@ class JointSemanticDepthHead(DeepLabV2Head):
             num_summed_branches=num_summed_branches,
             in_index=0,
             align_corners=self.align_corners,
+            # never used (the depth loss is computed here); set to avoid
+            # mmseg's warning about the default cross-entropy settings
+            loss_decode=dict(
+                type='CrossEntropyLoss', loss_weight=0.0,
+                avg_non_ignore=True),
             init_cfg=None)
 
     def forward_outputs(self, inputs: List[Tensor]) -> Dict[str, Tensor]:

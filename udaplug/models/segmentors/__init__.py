@@ -7,3 +7,5 @@ __all__ = [
     'AdaptSegNet', 'BaseUDASegmentor', 'MultiOutputEncoderDecoder',
     'NonFiniteLossError', 'SourceOnly', 'frozen', 'unwrap'
 ]
+from .gioada import GIOAda  # noqa: E402
+__all__ += ['GIOAda']

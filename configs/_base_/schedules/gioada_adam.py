@@ -1,0 +1,28 @@
+# GIO-Ada optimisation (Chen et al., CVPR 2019, Sec. 3.5): Adam with an
+# initial learning rate of 2e-4 for every network, batches of one source and
+# one target image, 10 epochs of the source set (train_cfg.max_iters is set by
+# each dataset's config: 10 x the number of source images).
+# betas: not given in the paper and not verified in the official code;
+# (0.5, 0.999) is CycleGAN's setting, whose generator G_img follows.
+# No weight decay, no decay of the learning rate (none is given).
+adam = dict(type='Adam', lr=2e-4, betas=(0.5, 0.999))
+optim_wrapper = dict(
+    constructor='mmagic.MultiOptimWrapperConstructor',
+    segmentor=dict(type='OptimWrapper', optimizer=adam),  # G_task
+    gen_img=dict(type='OptimWrapper', optimizer=adam),  # G_img
+    disc_img=dict(type='OptimWrapper', optimizer=adam),  # D_img
+    disc_output=dict(type='OptimWrapper', optimizer=adam))  # D_output
+
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=10000),
+    sampler_seed=dict(type='DistSamplerSeedHook'))
+# Source image | translated image | predicted depth | predicted semantics.
+custom_hooks = [
+    dict(type='TranslationVisualizationHook', interval=1000, out_dir='vis')
+]
+randomness = dict(seed=0)
