@@ -6,6 +6,16 @@ from udaplug.models.backbones import DeepLabResNet
 from udaplug.registry import MODELS
 
 
+@pytest.fixture(scope='module', autouse=True)
+def _one_thread():
+    """Small CPU forwards; one thread avoids OpenMP threads competing for
+    the few shared cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _bn_layers(model):
     return [m for m in model.modules() if isinstance(m, _BatchNorm)]
 
@@ -41,7 +51,6 @@ def test_defaults_follow_deeplab_v2():
                                             (18, (256, 512))])
 def test_output_stride_8_with_ceil_pool(depth, channels):
     model = DeepLabResNet(depth=depth)
-    model.init_weights()
     model.eval()
     with torch.no_grad():
         outs = model(torch.randn(1, 3, 65, 65))
@@ -78,3 +87,11 @@ def test_norm_eval_option():
     model.train()
     assert not any(bn.training for bn in _bn_layers(model))
     assert model.layer1[0].conv1.training
+
+
+def test_official_training_sizes():
+    model = DeepLabResNet(depth=18, out_indices=(3, ))
+    model.eval()
+    with torch.no_grad():
+        out = model(torch.zeros(1, 3, 512, 1024))[0]
+    assert out.shape[-2:] == (65, 129)  # (64, 128) with a floor-mode pool
