@@ -352,6 +352,8 @@ def test_num_batches_tracked_kept_when_present(official):
     assert state['segmentor.backbone.bn1.num_batches_tracked'] == 7
     assert state['segmentor.backbone.layer1.0.bn1.num_batches_tracked'] == 0
     assert info['filled_num_batches_tracked'] > 0
+    state, _ = convert_state_dict(src, prefix='model', log=lambda msg: None)
+    assert 'model.backbone.bn1.num_batches_tracked' in state
 
 
 @pytest.mark.parametrize('key', [

@@ -234,9 +234,10 @@ def convert_state_dict(
         src (dict): Official state dict (see the module docstring).
         num_classes (int, optional): Expected number of classes; None takes
             it from the classifiers. A mismatch is an error.
-        prefix (str): Prefix of the segmentation network's keys.
-            Defaults to ``'segmentor.'`` (udaplug UDA models); ``''`` gives
-            the keys of a plain mmseg ``EncoderDecoder``.
+        prefix (str): Prefix of the segmentation network's keys (a missing
+            trailing dot is added). Defaults to ``'segmentor.'`` (udaplug UDA
+            models); ``''`` gives the keys of a plain mmseg
+            ``EncoderDecoder``.
         depth (int, optional): ResNet depth; None infers it from the number
             of blocks per stage.
         log (callable): Where notes go. Defaults to ``print``.
@@ -251,6 +252,8 @@ def convert_state_dict(
             mismatches, each listed.
     """
     notes = []
+    if prefix and not prefix.endswith('.'):
+        prefix += '.'
 
     def note(msg):
         notes.append(msg)
