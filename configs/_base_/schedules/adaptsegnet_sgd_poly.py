@@ -1,27 +1,27 @@
 # Optimisation of the official AdaptSegNet training script
 # (train_gta2cityscapes_multi.py) and paper Sec. 5 "Network Training".
+# Segmentation network: SGD, LEARNING_RATE 2.5e-4, MOMENTUM 0.9,
+# WEIGHT_DECAY 5e-4 (the paper says 1e-4 and Nesterov; the code uses 5e-4 and
+# plain momentum: we follow the code). Classifiers get 10x lr
+# (optim_parameters: get_10x_lr_params).
+segmentor_optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=2.5e-4, momentum=0.9, weight_decay=5e-4),
+    paramwise_cfg=dict(
+        custom_keys={
+            'decode_head': dict(lr_mult=10.0),
+            'auxiliary_head': dict(lr_mult=10.0)
+        }))
+# Discriminators: Adam, LEARNING_RATE_D 1e-4, betas (0.9, 0.99).
+disc_optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.99)))
+# One optimizer per network, keyed like the model's attributes.
 optim_wrapper = dict(
     constructor='mmagic.MultiOptimWrapperConstructor',
-    # Segmentation network: SGD, LEARNING_RATE 2.5e-4, MOMENTUM 0.9,
-    # WEIGHT_DECAY 5e-4 (the paper says 1e-4 and Nesterov; the code uses
-    # 5e-4 and plain momentum: we follow the code). Classifiers get 10x lr
-    # (optim_parameters: get_10x_lr_params).
-    segmentor=dict(
-        type='OptimWrapper',
-        optimizer=dict(
-            type='SGD', lr=2.5e-4, momentum=0.9, weight_decay=5e-4),
-        paramwise_cfg=dict(
-            custom_keys={
-                'decode_head': dict(lr_mult=10.0),
-                'auxiliary_head': dict(lr_mult=10.0)
-            })),
-    # Discriminators: Adam, LEARNING_RATE_D 1e-4, betas (0.9, 0.99).
-    disc_main=dict(
-        type='OptimWrapper',
-        optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.99))),
-    disc_aux=dict(
-        type='OptimWrapper',
-        optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.99))))
+    segmentor=segmentor_optim_wrapper,
+    disc_main=disc_optim_wrapper,
+    disc_aux=disc_optim_wrapper)
 
 # lr_poly(base_lr, i, NUM_STEPS=250000, POWER=0.9) for every optimizer; the
 # schedule spans 250k steps but training stops at NUM_STEPS_STOP=150000.
