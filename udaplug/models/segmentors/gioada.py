@@ -382,6 +382,11 @@ class GIOAda(BaseUDASegmentor):
             gen_input = F.pad(gen_input, (0, pad_w, 0, pad_h), mode='reflect')
         return gen(gen_input)[:, :, :h, :w]
 
+    @property
+    def can_translate_source(self) -> bool:
+        """Whether :meth:`translate_source` works (input level on)."""
+        return self.input_level
+
     def translate_source(self, inputs: Tensor,
                          data_samples: SampleList) -> Tensor:
         """Translated source images, (N, 3, H, W) RGB in [0, 1], from

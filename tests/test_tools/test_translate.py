@@ -1,0 +1,110 @@
+"""tools/translate.py: translated source images with labels and depth, in a
+layout the source dataset class reads back."""
+import json
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from gioada_helpers import REPO_ROOT, one_iteration_cfg, write_demo
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from uda_helpers import load_tool
+
+from udaplug.registry import DATASETS, MODELS
+
+
+@pytest.fixture(scope='module')
+def setup(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('translate')
+    demo = write_demo(str(tmp / 'demo'))
+    cityscapes = osp.join(demo, 'cityscapes')
+    cfg = one_iteration_cfg(
+        osp.join(REPO_ROOT, 'configs', 'gioada_synthia.py'),
+        str(tmp / 'work'),
+        dict(source=osp.join(demo, 'synthia'), target=cityscapes,
+             val=cityscapes),
+        num_classes=16)
+    cfg_path = str(tmp / 'config.py')
+    cfg.dump(cfg_path)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    ckpt = str(tmp / 'model.pth')
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
+    out = str(tmp / 'out')
+    info = load_tool('translate.py').main(
+        [cfg_path, ckpt, '--out', out, '--device', 'cpu'])
+    return dict(
+        demo=demo, cfg=cfg, cfg_path=cfg_path, ckpt=ckpt, out=out,
+        info=info, model=model.eval(), tmp=tmp)
+
+
+def _read(path):
+    img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    assert img is not None, path
+    return img
+
+
+def test_layout_labels_and_depth(setup):
+    out, synthia = setup['out'], osp.join(setup['demo'], 'synthia')
+    assert setup['info']['num_images'] == 2 and setup['info']['depth']
+    for stem in ('0000000', '0000001'):
+        image = _read(osp.join(out, 'images', stem + '.png'))
+        assert image.shape == (32, 64, 3) and image.dtype == np.uint8
+        source = _read(osp.join(synthia, 'RGB', stem + '.png'))
+        assert not np.array_equal(image, source)  # translated
+        np.testing.assert_array_equal(
+            _read(osp.join(out, 'labels', stem + '_labelTrainIds.png')),
+            _read(osp.join(synthia, 'GT', 'LABELS',
+                           stem + '_labelTrainIds.png')))
+        depth = _read(osp.join(out, 'depth', stem + '_depth.png'))
+        assert depth.dtype == np.uint16
+        np.testing.assert_array_equal(
+            depth,
+            _read(osp.join(synthia, 'Depth', 'Depth',
+                           stem + '_depth_cm.png')))
+    with open(osp.join(out, 'translate_info.json')) as f:
+        assert json.load(f)['model'] == 'GIOAda'
+
+
+def test_images_are_the_model_translation(setup):
+    cfg, model = setup['cfg'], setup['model']
+    source = dict(cfg.train_dataloader.dataset.source.to_dict())
+    source['pipeline'] = [
+        t for t in source['pipeline'] if t['type'] != 'RandomFlip'
+    ]
+    dataset = DATASETS.build(source)
+    data = model.data_preprocessor(pseudo_collate([dataset[0]]), True)
+    with torch.no_grad():
+        rgb = model.translate_source(data['inputs'], data['data_samples'])
+    expected = (rgb[0].permute(1, 2, 0).numpy() * 255).round()
+    written = _read(osp.join(setup['out'], 'images', '0000000.png'))
+    np.testing.assert_allclose(written[..., ::-1], expected, atol=1)
+
+
+def test_written_config_reads_back(setup):
+    cfg = Config.fromfile(osp.join(setup['out'], 'translated_source.py'))
+    dataset_cfg = cfg.translated_source
+    assert dataset_cfg.type == 'SynthiaDataset'
+    assert dataset_cfg.data_prefix.depth_path == 'depth'
+    dataset = DATASETS.build(dataset_cfg)
+    assert len(dataset) == 2
+    sample = dataset[0]['data_samples']
+    assert sample.img_path.endswith(osp.join('images', '0000000.png'))
+    assert 'gt_depth_map' in sample and 'gt_sem_seg' in sample
+    depth = sample.gt_depth_map.data
+    assert 0 <= depth.min() and depth.max() <= 1  # normalised like source
+
+
+def test_model_without_generator_is_refused(setup, tmp_path):
+    cfg = Config.fromfile(setup['cfg_path'])
+    cfg.model.update(
+        input_level=False, transform_inputs=None, generators=None)
+    del cfg.model.discriminators['disc_img']
+    path = str(tmp_path / 'output_only.py')
+    cfg.dump(path)
+    with pytest.raises(TypeError, match='has no source-to-target generator'):
+        load_tool('translate.py').main(
+            [path, setup['ckpt'], '--out', str(tmp_path / 'o')])
