@@ -18,6 +18,8 @@ import json
 import os
 import os.path as osp
 import re
+import sys
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -321,14 +323,19 @@ def convert_vkitti_sample(
 
 
 # -- running and reporting -------------------------------------------------
-def run_tasks(func: Callable, tasks: list, nproc: int = 1) -> list:
-    """Run ``func`` over ``tasks`` with mmengine's progress bar, in
-    ``nproc`` processes if ``nproc > 1``."""
+def run_tasks(func: Callable,
+              tasks: list,
+              nproc: int = 1,
+              quiet: bool = False) -> list:
+    """Run ``func`` over ``tasks`` with mmengine's progress bar (none if
+    ``quiet``), in ``nproc`` processes if ``nproc > 1``."""
     if not tasks:
         return []
-    if nproc > 1:
-        return track_parallel_progress(func, list(tasks), nproc)
-    return track_progress(func, list(tasks))
+    with open(os.devnull, 'w') if quiet else nullcontext(sys.stdout) as out:
+        if nproc > 1:
+            return track_parallel_progress(
+                func, list(tasks), nproc, file=out)
+        return track_progress(func, list(tasks), file=out)
 
 
 def _finish(dataset: str, data_root: str, classes: Sequence[str],
@@ -370,13 +377,12 @@ def _finish(dataset: str, data_root: str, classes: Sequence[str],
 
 
 def _id_dataset(dataset: str, data_root: str, label_files: List[str],
-                nproc: int, classes=CITYSCAPES_CLASSES,
-                mapping=None) -> ConversionReport:
-    lut, valid = lookup_table(mapping or CITYSCAPES_ID_TO_TRAINID)
+                nproc: int, quiet: bool = False) -> ConversionReport:
+    lut, valid = lookup_table(CITYSCAPES_ID_TO_TRAINID)
     tasks = [(data_root, osp.relpath(p, data_root), lut, valid)
              for p in label_files]
-    return _finish(dataset, data_root, classes,
-                   run_tasks(convert_id_label, tasks, nproc))
+    return _finish(dataset, data_root, CITYSCAPES_CLASSES,
+                   run_tasks(convert_id_label, tasks, nproc, quiet))
 
 
 def _nonempty(files: List[str], folder: str, dataset: str,
@@ -387,16 +393,20 @@ def _nonempty(files: List[str], folder: str, dataset: str,
     return files
 
 
-def convert_gta5(data_root: str, nproc: int = 1) -> ConversionReport:
+def convert_gta5(data_root: str,
+                 nproc: int = 1,
+                 quiet: bool = False) -> ConversionReport:
     """GTA5: ``labels/NNNNN.png`` (Cityscapes ids) -> train ids (19)."""
     check_data_root(data_root, 'GTA5', what='data root')
     folder = check_data_root(osp.join(data_root, 'labels'), 'GTA5',
                              what='label folder')
     files = _nonempty(find_pngs(folder), folder, 'GTA5', '*.png')
-    return _id_dataset('GTA5', data_root, files, nproc)
+    return _id_dataset('GTA5', data_root, files, nproc, quiet)
 
 
-def convert_cityscapes(data_root: str, nproc: int = 1) -> ConversionReport:
+def convert_cityscapes(data_root: str,
+                       nproc: int = 1,
+                       quiet: bool = False) -> ConversionReport:
     """Cityscapes: ``gtFine/<split>/<city>/*_gtFine_labelIds.png`` ->
     ``*_gtFine_labelTrainIds.png`` (19 classes)."""
     check_data_root(data_root, 'Cityscapes', what='data root')
@@ -408,7 +418,7 @@ def convert_cityscapes(data_root: str, nproc: int = 1) -> ConversionReport:
     lut, valid = lookup_table(CITYSCAPES_ID_TO_TRAINID)
     tasks = [(data_root, osp.relpath(p, data_root), lut, valid)
              for p in files]
-    results = run_tasks(_convert_cityscapes_label, tasks, nproc)
+    results = run_tasks(_convert_cityscapes_label, tasks, nproc, quiet)
     return _finish('Cityscapes', data_root, CITYSCAPES_CLASSES, results)
 
 
@@ -425,7 +435,9 @@ def _convert_cityscapes_label(task) -> dict:
     return res
 
 
-def convert_kitti(data_root: str, nproc: int = 1) -> ConversionReport:
+def convert_kitti(data_root: str,
+                  nproc: int = 1,
+                  quiet: bool = False) -> ConversionReport:
     """KITTI semantics: ``training/semantic/*.png`` (Cityscapes ids) ->
     19 Cityscapes train ids (the dataset selects the 10-class set)."""
     check_data_root(data_root, 'KITTI', what='data root')
@@ -433,23 +445,26 @@ def convert_kitti(data_root: str, nproc: int = 1) -> ConversionReport:
         osp.join(data_root, 'training', 'semantic'), 'KITTI',
         what='label folder')
     files = _nonempty(find_pngs(folder), folder, 'KITTI', '*.png')
-    return _id_dataset('KITTI', data_root, files, nproc)
+    return _id_dataset('KITTI', data_root, files, nproc, quiet)
 
 
-def convert_synscapes(data_root: str, nproc: int = 1) -> ConversionReport:
+def convert_synscapes(data_root: str,
+                      nproc: int = 1,
+                      quiet: bool = False) -> ConversionReport:
     """Synscapes: ``img/class/<n>.png`` (Cityscapes ids) -> train ids."""
     check_data_root(data_root, 'Synscapes', what='data root')
     folder = check_data_root(
         osp.join(data_root, 'img', 'class'), 'Synscapes',
         what='label folder')
     files = _nonempty(find_pngs(folder), folder, 'Synscapes', '*.png')
-    return _id_dataset('Synscapes', data_root, files, nproc)
+    return _id_dataset('Synscapes', data_root, files, nproc, quiet)
 
 
 def convert_synthia(data_root: str,
                     nproc: int = 1,
                     channel: int = SYNTHIA_CLASS_CHANNEL,
-                    with_depth: bool = True) -> ConversionReport:
+                    with_depth: bool = True,
+                    quiet: bool = False) -> ConversionReport:
     """SYNTHIA-RAND-CITYSCAPES: ``GT/LABELS/*.png`` -> 16-class train ids,
     ``Depth/Depth/*.png`` (3 identical 16-bit channels) ->
     ``*_depth_cm.png`` (one channel, centimetres)."""
@@ -470,13 +485,14 @@ def convert_synthia(data_root: str,
             depth_rel = osp.relpath(depth, data_root)
         tasks.append((data_root, osp.relpath(path, data_root), depth_rel,
                       channel))
-    results = run_tasks(convert_synthia_sample, tasks, nproc)
+    results = run_tasks(convert_synthia_sample, tasks, nproc, quiet)
     return _finish('SYNTHIA', data_root, SYNTHIA_CLASSES, results, notes)
 
 
 def convert_vkitti(data_root: str,
                    nproc: int = 1,
-                   with_depth: bool = True) -> ConversionReport:
+                   with_depth: bool = True,
+                   quiet: bool = False) -> ConversionReport:
     """Virtual KITTI 1.3.1: colour class images -> GIO-Ada's 10 train ids;
     depth (already single-channel 16-bit cm) is kept and only checked."""
     check_data_root(data_root, 'Virtual KITTI', what='data root')
@@ -523,7 +539,7 @@ def convert_vkitti(data_root: str,
             depth_rel = osp.relpath(
                 osp.join(depth_dir, parts[0], parts[1], parts[2]), data_root)
         tasks.append((data_root, rel, depth_rel, tables[key]))
-    results += run_tasks(convert_vkitti_sample, tasks, nproc)
+    results += run_tasks(convert_vkitti_sample, tasks, nproc, quiet)
     return _finish('Virtual KITTI', data_root, GIOADA_CLASSES, results,
                    notes)
 

@@ -39,7 +39,7 @@ import cv2
 import numpy as np
 
 from .converters import (convert_cityscapes, convert_gta5, convert_synthia,
-                         write_png)
+                         run_tasks, write_png)
 from .label_sets import (CITYSCAPES_CLASSES, CITYSCAPES_NAME_TO_ID,
                          IGNORE_INDEX, SYNTHIA_ID_NAMES)
 
@@ -96,21 +96,21 @@ TARGET_STYLE = DomainStyle(
     camera_height=(1.15, 1.35),
     horizon=(0.45, 0.55),
     palette=dict(
-        road=(112, 110, 104), marking=(200, 200, 190),
-        sidewalk=(150, 150, 146), building=(118, 108, 104),
-        wall=(140, 136, 126), fence=(96, 90, 80), pole=(92, 94, 96),
-        light=(50, 52, 45), sign=(170, 160, 120), vegetation=(66, 86, 44),
-        terrain=(118, 124, 82), sky=(196, 206, 216), person=(70, 62, 70),
-        rider=(90, 70, 60), car=(84, 90, 100), truck=(120, 116, 104),
-        bus=(150, 140, 110), bicycle=(60, 50, 50), window=(70, 80, 90)),
-    grain=0.07,
-    blotches=0.10,
-    shadows=3,
-    light_gradient=0.18,
-    vignette=0.25,
-    blur=0.8,
-    noise=0.025,
-    gamma=(0.8, 1.2),
+        road=(105, 103, 100), marking=(210, 210, 200),
+        sidewalk=(160, 152, 156), building=(140, 125, 118),
+        wall=(165, 160, 140), fence=(125, 105, 80), pole=(130, 130, 135),
+        light=(45, 45, 45), sign=(215, 190, 70), vegetation=(75, 115, 55),
+        terrain=(140, 170, 100), sky=(165, 185, 205), person=(150, 60, 70),
+        rider=(180, 100, 60), car=(70, 80, 160), truck=(80, 125, 135),
+        bus=(190, 160, 80), bicycle=(120, 50, 70), window=(70, 85, 110)),
+    grain=0.05,
+    blotches=0.06,
+    shadows=2,
+    light_gradient=0.12,
+    vignette=0.2,
+    blur=0.6,
+    noise=0.015,
+    gamma=(0.85, 1.15),
     ego_hood=True)
 
 
@@ -191,7 +191,7 @@ def sample_scene(rng: np.random.Generator) -> dict:
         # pedestrians
         for _ in range(int(rng.integers(0, 4))):
             add(cls='person', X=side * (edge + float(rng.uniform(0.4, sw))),
-                Z=float(rng.uniform(5, 45)), w=float(rng.uniform(0.45, 0.6)),
+                Z=float(rng.uniform(4, 30)), w=float(rng.uniform(0.45, 0.6)),
                 h=float(rng.uniform(1.55, 1.9)), y0=0.0, shape='person',
                 inst=inst, colour=int(rng.integers(0, 6)))
             inst += 1
@@ -203,7 +203,7 @@ def sample_scene(rng: np.random.Generator) -> dict:
         kind = rng.choice(['car', 'truck', 'bus'], p=[0.84, 0.1, 0.06])
         w, h = dict(car=(1.8, 1.5), truck=(2.5, 3.4), bus=(2.6, 3.2))[kind]
         add(cls=str(kind), X=float(rng.choice(lanes) + rng.uniform(-0.3, 0.3)),
-            Z=float(rng.uniform(6, 70)), w=w * float(rng.uniform(0.9, 1.1)),
+            Z=float(rng.uniform(5, 45)), w=w * float(rng.uniform(0.9, 1.1)),
             h=h * float(rng.uniform(0.9, 1.1)), y0=0.0, shape=str(kind),
             inst=inst, colour=int(rng.integers(0, 6)))
         inst += 1
@@ -285,8 +285,10 @@ def _render(scene: dict, style: DomainStyle, rng: np.random.Generator,
         canvas.rgb[mask] = np.asarray(pal[key], np.float32) / 255
     # dashed lane markings between lanes
     marks = np.zeros_like(road)
+    zg_finite = np.where(ground, zg, 0)
     for xm in np.arange(-road_l + 3.2, road_r - 1.0, 3.2):
-        marks |= road & (np.abs(xg - xm) < 0.09) & (np.mod(zg, 9.0) < 4.0)
+        marks |= road & (np.abs(xg - xm) < 0.09) & \
+            (np.mod(zg_finite, 9.0) < 4.0)
     canvas.rgb[marks] = np.asarray(pal['marking'], np.float32) / 255
     canvas.marking = marks.copy()
 
@@ -301,26 +303,32 @@ def _render(scene: dict, style: DomainStyle, rng: np.random.Generator,
         bounds = np.array([s[1] for s in segs])
         idx = np.clip(np.searchsorted(bounds, zf), 0, len(segs) - 1)
         tops = np.array([s[3] for s in segs])[idx]
-        hit = half & (yw >= 0) & (yw <= tops) & (zf < canvas.depth)
-        for k, (z0, z1, kind, top, shade) in enumerate(segs):
-            m = hit & (idx == k)
-            if kind == 'gap' or not m.any():
-                continue
-            cls = kind
-            light = shade * (0.85 if sgn < 0 else 1.0)
-            colour = _shift_colour(pal[cls], light, rng)
-            canvas.label[m] = _C[cls]
-            canvas.depth[m] = zf[m]
-            canvas.rgb[m] = colour
-            if kind == 'building':  # a grid of windows
-                win = m & (np.mod(zf - z0, 3.0) > 1.2) & \
-                    (np.mod(yw, 3.2) > 1.1) & (np.mod(yw, 3.2) < 2.5) & \
-                    (yw > 2.5)
-                canvas.rgb[win] = _shift_colour(pal['window'], light, rng,
-                                                0.05)
-            elif kind == 'fence':  # vertical boards
-                bars = m & (np.mod(zf, 0.6) < 0.2)
-                canvas.rgb[bars] *= 0.7
+        seg_label = np.array(
+            [_C[s[2]] if s[2] != 'gap' else IGNORE_INDEX for s in segs])
+        light = np.array([s[4] for s in segs]) * (0.85 if sgn < 0 else 1.0)
+        seg_rgb = np.stack([
+            _shift_colour(pal[s[2] if s[2] != 'gap' else 'wall'], k, rng)
+            for s, k in zip(segs, light)
+        ])
+        seg_win = np.stack(
+            [_shift_colour(pal['window'], k, rng, 0.05) for k in light])
+        z0 = np.array([s[0] for s in segs])
+        hit = half & (yw >= 0) & (yw <= tops) & (zf < canvas.depth) & \
+            (seg_label[idx] != IGNORE_INDEX)
+        k = idx[hit]
+        canvas.label[hit] = seg_label[k]
+        canvas.depth[hit] = zf[hit]
+        canvas.rgb[hit] = seg_rgb[k]
+        zh, yh_w = zf[hit], yw[hit]
+        # a grid of windows on buildings, vertical boards on fences
+        win = (seg_label[k] == _C['building']) & \
+            (np.mod(zh - z0[k], 3.0) > 1.2) & (np.mod(yh_w, 3.2) > 1.1) & \
+            (np.mod(yh_w, 3.2) < 2.5) & (yh_w > 2.5)
+        bars = (seg_label[k] == _C['fence']) & (np.mod(zh, 0.6) < 0.2)
+        colours = canvas.rgb[hit]
+        colours[win] = seg_win[k[win]]
+        colours[bars] *= 0.7
+        canvas.rgb[hit] = colours
 
     # the far end of the street
     z_end, h_end, kind = scene['far_end']
@@ -594,6 +602,15 @@ def _write_target(out: str, split: str, index: int, sample: dict) -> None:
                  f'{stem}_gtFine_labelIds.png'), sample['label_ids'])
 
 
+def _make_one(job: tuple) -> None:
+    out, seed, kind, stream, i, size = job
+    rng = np.random.default_rng([seed, stream, i])
+    if kind == 'source':
+        _write_source(out, i, render_sample(rng, SOURCE_STYLE, size))
+    else:
+        _write_target(out, kind, i, render_sample(rng, TARGET_STYLE, size))
+
+
 def make_demo_data(out: str = 'data/demo',
                    seed: int = 0,
                    num_source: int = 200,
@@ -601,29 +618,28 @@ def make_demo_data(out: str = 'data/demo',
                    num_target_val: int = 50,
                    size: Tuple[int, int] = DEFAULT_SIZE,
                    convert: bool = True,
+                   nproc: int = 1,
                    quiet: bool = False) -> dict:
     """Generate the demo domain pair under ``out`` (see the module doc).
 
     Deterministic for a given ``seed``, counts and ``size`` (width,
-    height). With ``convert`` the GTA5, SYNTHIA and Cityscapes converters
-    run afterwards (and an error is raised if they report a problem).
+    height), whatever ``nproc`` (each image has its own random stream).
+    With ``convert`` the GTA5, SYNTHIA and Cityscapes converters run
+    afterwards (and an error is raised if they report a problem).
 
     Returns:
         dict: What was written (also saved as ``out/demo_info.json``).
     """
     width, height = size
     if width < 32 or height < 16:
-        raise ValueError(f'demo image size {size} is too small')
-    jobs = [('source', 0, i) for i in range(num_source)] + \
-        [('train', 1, i) for i in range(num_target_train)] + \
-        [('val', 2, i) for i in range(num_target_val)]
-    for kind, stream, i in jobs:
-        rng = np.random.default_rng([seed, stream, i])
-        if kind == 'source':
-            _write_source(out, i, render_sample(rng, SOURCE_STYLE, size))
-        else:
-            _write_target(out, kind, i, render_sample(rng, TARGET_STYLE,
-                                                      size))
+        raise ValueError(f'demo image size {size} is too small (at least '
+                         '32x16)')
+    size = (int(width), int(height))
+    jobs = [(out, seed, 'source', 0, i, size) for i in range(num_source)]
+    jobs += [(out, seed, 'train', 1, i, size)
+             for i in range(num_target_train)]
+    jobs += [(out, seed, 'val', 2, i, size) for i in range(num_target_val)]
+    run_tasks(_make_one, jobs, nproc, quiet)
     info = dict(
         seed=seed,
         size=dict(width=width, height=height),
@@ -639,17 +655,19 @@ def make_demo_data(out: str = 'data/demo',
         reports = []
         if num_source:
             reports += [
-                convert_gta5(osp.join(out, 'gta5')),
-                convert_synthia(osp.join(out, 'synthia'))
+                convert_gta5(osp.join(out, 'gta5'), nproc, quiet),
+                convert_synthia(osp.join(out, 'synthia'), nproc, quiet=quiet)
             ]
         if num_target_train or num_target_val:
-            reports.append(convert_cityscapes(osp.join(out, 'cityscapes')))
+            reports.append(
+                convert_cityscapes(osp.join(out, 'cityscapes'), nproc, quiet))
         for report in reports:
             if not quiet:
                 print('\n' + report.format())
             if report.exit_code:
                 raise RuntimeError(f'demo data: the {report.dataset} '
-                                   'converter reported problems')
+                                   'converter reported problems:\n' +
+                                   report.format())
     os.makedirs(out, exist_ok=True)
     with open(osp.join(out, 'demo_info.json'), 'w') as f:
         json.dump(info, f, indent=1)

@@ -1,0 +1,48 @@
+# The embedded demo pair (tools/make_demo_data.py, default data/demo):
+# source-only training on the GTA5-style synthetic source, evaluated on the
+# Cityscapes-style "real" target val split (19 classes).
+demo_data_root = 'data/demo'
+# make_demo_data.py writes 256x128 images (width x height); training and
+# testing use them at that size.
+source_scale = (256, 128)
+test_scale = (256, 128)
+train_batch_size = 8
+
+source_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='Resize', scale=source_scale, keep_ratio=False),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=test_scale, keep_ratio=False),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=train_batch_size,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type='GTA5Dataset',
+        data_root=demo_data_root + '/gta5',
+        data_prefix=dict(img_path='images', seg_map_path='labels'),
+        pipeline=source_pipeline))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='CityscapesDataset',
+        data_root=demo_data_root + '/cityscapes',
+        data_prefix=dict(
+            img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='SubsetIoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator

@@ -1,0 +1,83 @@
+# The embedded demo pair (python tools/make_demo_data.py, default data/demo):
+# SYNTHIA-style synthetic source with depth -> Cityscapes-style "real"
+# target, 16 classes, logging mIoU16 and mIoU13 like
+# uda_synthia_to_cityscapes.py.
+demo_data_root = 'data/demo'
+source_scale = (256, 128)  # the demo's image size (width x height)
+target_scale = (256, 128)
+test_scale = (256, 128)
+train_batch_size = 4  # images per domain and step
+# The demo's depth maps are centimetres, capped at 100 m
+# (udaplug.datasets.demo.DEMO_DEPTH_RANGE); normalised to [0, 1] over that
+# range, as GIO-Ada does over its dataset.
+source_depth_range = (0, 10000)
+synthia_classes = ('road', 'sidewalk', 'building', 'wall', 'fence', 'pole',
+                   'traffic light', 'traffic sign', 'vegetation', 'sky',
+                   'person', 'rider', 'car', 'bus', 'motorcycle', 'bicycle')
+synthia13_classes = ('road', 'sidewalk', 'building', 'traffic light',
+                     'traffic sign', 'vegetation', 'sky', 'person', 'rider',
+                     'car', 'bus', 'motorcycle', 'bicycle')
+
+source_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadDepthFromFile', depth_range=source_depth_range,
+         normalize=True),
+    dict(type='LoadAnnotations'),
+    dict(type='Resize', scale=source_scale, keep_ratio=False),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs'),
+]
+target_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=target_scale, keep_ratio=False),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=test_scale, keep_ratio=False),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=train_batch_size,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type='UDADataset',
+        source=dict(
+            type='SynthiaDataset',
+            data_root=demo_data_root + '/synthia',
+            data_prefix=dict(
+                img_path='RGB',
+                seg_map_path='GT/LABELS',
+                depth_path='Depth/Depth'),  # *_depth_cm.png
+            pipeline=source_pipeline),
+        target=dict(
+            type='CityscapesDataset',
+            data_root=demo_data_root + '/cityscapes',
+            data_prefix=dict(img_path='leftImg8bit/train'),
+            metainfo=dict(classes=synthia_classes),
+            pipeline=target_pipeline),
+        target_sampling='random'))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='CityscapesDataset',
+        data_root=demo_data_root + '/cityscapes',
+        data_prefix=dict(
+            img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
+        metainfo=dict(classes=synthia_classes),
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(
+    type='SubsetIoUMetric',
+    iou_metrics=['mIoU'],
+    all_name='mIoU16',
+    subsets=dict(mIoU13=list(synthia13_classes)))
+test_evaluator = val_evaluator

@@ -1,0 +1,226 @@
+"""tools/make_demo_data.py: layout and formats, determinism, the domain
+gap, perspective, the demo configs and a short training run."""
+import glob
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+from mmengine.config import Config
+
+from udaplug.datasets.demo import (DEMO_DEPTH_RANGE, SOURCE_STYLE,
+                                   TARGET_STYLE, make_demo_data,
+                                   render_sample)
+from udaplug.datasets.label_sets import CITYSCAPES_CLASSES
+from udaplug.registry import DATASETS
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SIZE = (64, 32)
+
+
+def read(path):
+    img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    assert img is not None, path
+    return img
+
+
+@pytest.fixture(scope='module')
+def demo(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('demo') / 'demo')
+    make_demo_data(root, seed=3, num_source=3, num_target_train=2,
+                   num_target_val=2, size=SIZE, quiet=True)
+    return root
+
+
+def test_layout_and_formats(demo):
+    gta_img = read(osp.join(demo, 'gta5', 'images', '00001.png'))
+    assert gta_img.shape == (32, 64, 3) and gta_img.dtype == np.uint8
+    gta_lab = read(osp.join(demo, 'gta5', 'labels', '00003.png'))
+    assert gta_lab.ndim == 2 and gta_lab.dtype == np.uint8
+    assert set(np.unique(gta_lab)) <= set(range(34))  # Cityscapes ids
+    assert osp.isfile(osp.join(demo, 'gta5', 'labels',
+                               '00003_labelTrainIds.png'))
+    syn = read(osp.join(demo, 'synthia', 'GT', 'LABELS', '0000002.png'))
+    assert syn.shape == (32, 64, 3) and syn.dtype == np.uint16
+    assert syn[..., 2].max() <= 22  # SYNTHIA class ids in R
+    depth = read(osp.join(demo, 'synthia', 'Depth', 'Depth', '0000002.png'))
+    assert depth.shape == (32, 64, 3) and depth.dtype == np.uint16
+    assert (depth[..., 0] == depth[..., 2]).all()
+    assert DEMO_DEPTH_RANGE[0] < depth.min() <= depth.max() <= \
+        DEMO_DEPTH_RANGE[1]
+    assert read(osp.join(demo, 'synthia', 'Depth', 'Depth',
+                         '0000002_depth_cm.png')).ndim == 2
+    for split, city in (('train', 'demoville'), ('val', 'demoburg')):
+        stem = f'{city}_000000_000001'
+        assert read(osp.join(demo, 'cityscapes', 'leftImg8bit', split, city,
+                             f'{stem}_leftImg8bit.png')).shape == (32, 64, 3)
+        ids = read(osp.join(demo, 'cityscapes', 'gtFine', split, city,
+                            f'{stem}_gtFine_labelIds.png'))
+        assert 1 in ids  # the ego vehicle's bonnet, ignored
+        train = read(osp.join(demo, 'cityscapes', 'gtFine', split, city,
+                              f'{stem}_gtFine_labelTrainIds.png'))
+        assert (train[ids == 1] == 255).all()
+    info = json.load(open(osp.join(demo, 'demo_info.json')))
+    assert info['num_source'] == 3 and info['size'] == dict(width=64,
+                                                            height=32)
+
+
+def test_same_scene_in_gta5_and_synthia_styles(demo):
+    gta = read(osp.join(demo, 'gta5', 'labels', '00002_labelTrainIds.png'))
+    syn = read(osp.join(demo, 'synthia', 'GT', 'LABELS',
+                        '0000001_labelTrainIds.png'))
+    np.testing.assert_array_equal(
+        read(osp.join(demo, 'gta5', 'images', '00002.png')),
+        read(osp.join(demo, 'synthia', 'RGB', '0000001.png')))
+    # SYNTHIA's 16 classes are Cityscapes' without terrain, truck, train
+    lut = np.full(256, 255, np.uint8)
+    from udaplug.datasets.label_sets import SYNTHIA_CLASSES
+    for tid, name in enumerate(CITYSCAPES_CLASSES):
+        if name in SYNTHIA_CLASSES:
+            lut[tid] = SYNTHIA_CLASSES.index(name)
+    mapped = lut[gta]
+    keep = syn != 255  # lane markings are ignored in SYNTHIA style
+    np.testing.assert_array_equal(mapped[keep], syn[keep])
+
+
+def test_deterministic(tmp_path):
+    kwargs = dict(num_source=1, num_target_train=1, num_target_val=0,
+                  size=SIZE, quiet=True, convert=False)
+    make_demo_data(str(tmp_path / 'a'), seed=5, **kwargs)
+    make_demo_data(str(tmp_path / 'b'), seed=5, nproc=2, **kwargs)
+    make_demo_data(str(tmp_path / 'c'), seed=6, **kwargs)
+    files = sorted(
+        osp.relpath(p, tmp_path / 'a')
+        for p in glob.glob(str(tmp_path / 'a' / '**' / '*.png'),
+                           recursive=True))
+    assert len(files) == 7  # 2 GTA5, 3 SYNTHIA, 2 Cityscapes
+    for rel in files:
+        np.testing.assert_array_equal(read(str(tmp_path / 'a' / rel)),
+                                      read(str(tmp_path / 'b' / rel)))
+    assert not np.array_equal(
+        read(str(tmp_path / 'a' / 'gta5' / 'images' / '00001.png')),
+        read(str(tmp_path / 'c' / 'gta5' / 'images' / '00001.png')))
+
+
+def test_scene_statistics_perspective_and_gap():
+    n, classes = 12, {'source': set(), 'target': set()}
+    names = ('road', 'sidewalk', 'building', 'vegetation', 'sky')
+    colours = {'source': {c: [] for c in names},
+               'target': {c: [] for c in names}}
+    grain = {'source': [], 'target': []}
+    horizon = {'source': [], 'target': []}
+    for i in range(n):
+        for name, style in (('source', SOURCE_STYLE),
+                            ('target', TARGET_STYLE)):
+            s = render_sample(np.random.default_rng([9, i]), style)
+            lab, img, depth = s['train_ids'], s['img'], s['depth_cm']
+            assert img.shape == (128, 256, 3)  # default size
+            classes[name] |= set(np.unique(lab).tolist()) - {255}
+            road = CITYSCAPES_CLASSES.index('road')
+            for c in names:
+                mask = lab == CITYSCAPES_CLASSES.index(c)
+                if mask.sum() > 20:
+                    colours[name][c].append(img[mask].mean(0))
+            lap = cv2.Laplacian(img.astype(np.float32), cv2.CV_32F)
+            grain[name].append(np.abs(lap[lab == road]).mean())
+            # perspective: the road gets nearer row by row downwards
+            rows = [depth[r][lab[r] == road].mean() for r in range(128)
+                    if (lab[r] == road).sum() > 4]
+            assert np.all(np.diff(rows) <= 0)
+            sky = CITYSCAPES_CLASSES.index('sky')
+            horizon[name].append(np.mean([
+                np.flatnonzero(lab[:, c] == sky).max(initial=0)
+                for c in range(100, 156)
+            ]))
+    for name in classes:
+        assert len(classes[name]) >= 12, classes[name]
+    # shared scene statistics: the same classes appear in both domains
+    assert len(classes['source'] & classes['target']) >= 12
+    # the domain gap: class colours, texture and camera (horizon) differ
+    gap = [
+        np.abs(np.mean(colours['source'][c], 0) -
+               np.mean(colours['target'][c], 0)).max() for c in names
+    ]
+    assert np.mean(gap) > 12, gap
+    assert np.mean(grain['target']) > 1.5 * np.mean(grain['source'])
+    assert np.mean(horizon['target']) > np.mean(horizon['source'])
+
+
+def test_demo_uda_configs_build(demo):
+    for name, depth, classes in (('uda_demo_gta5_to_cityscapes.py', False,
+                                  19),
+                                 ('uda_demo_synthia_to_cityscapes.py', True,
+                                  16)):
+        cfg = Config.fromfile(
+            osp.join(REPO, 'configs', '_base_', 'datasets', name))
+        uda = cfg.train_dataloader.dataset
+        uda.source.data_root = uda.source.data_root.replace(
+            'data/demo', demo)
+        uda.target.data_root = uda.target.data_root.replace(
+            'data/demo', demo)
+        ds = DATASETS.build(uda)
+        ds.full_init()
+        item = ds[1]
+        assert len(ds.metainfo['classes']) == classes
+        assert ('gt_depth_map' in item['source']['data_samples']) == depth
+        assert 'gt_sem_seg' not in item['target']['data_samples']
+        val = cfg.val_dataloader.dataset
+        val.data_root = val.data_root.replace('data/demo', demo)
+        assert len(DATASETS.build(val)) == 2
+
+
+def test_source_only_demo_trains_and_reports_miou(demo, tmp_path):
+    """tools/train.py on configs/demo/source_only_demo.py for two
+    iterations, with the prediction dump hook."""
+    cfg = tmp_path / 'short.py'
+    cfg.write_text(
+        f"_base_ = ['{REPO}/configs/demo/source_only_demo.py']\n"
+        f"custom_hooks = [dict(type='SegPredictionDumpHook', "
+        f"out_dir='{tmp_path}/show')]\n")
+    work = tmp_path / 'work'
+    options = [
+        f'train_dataloader.dataset.data_root={demo}/gta5',
+        f'val_dataloader.dataset.data_root={demo}/cityscapes',
+        f'test_dataloader.dataset.data_root={demo}/cityscapes',
+        'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'val_dataloader.num_workers=0',
+        'val_dataloader.persistent_workers=False',
+        'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
+        'param_scheduler.0.end=2', 'default_hooks.logger.interval=1',
+        'default_hooks.checkpoint.interval=1000'
+    ]
+    run = subprocess.run(
+        [sys.executable, 'tools/train.py', str(cfg), '--work-dir',
+         str(work), '--cfg-options'] + options,
+        cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    scalars = glob.glob(str(work / '*' / 'vis_data' / 'scalars.json'))
+    assert scalars, list(work.iterdir())
+    records = [json.loads(line) for line in open(scalars[0])]
+    final = [r for r in records if 'mIoU' in r]
+    assert final and 0 <= final[-1]['mIoU'] <= 100
+    assert 'IoU.road' in final[-1]
+    assert osp.isfile(tmp_path / 'show' / 'iter_2' /
+                      'demoburg_000000_000000_leftImg8bit_pred.png')
+    assert osp.isfile(tmp_path / 'show' / 'iter_2' /
+                      'demoburg_000000_000001_leftImg8bit_label.png')
+
+
+def test_command_line(tmp_path):
+    from importlib import util
+    spec = util.spec_from_file_location(
+        'make_demo_data', osp.join(REPO, 'tools', 'make_demo_data.py'))
+    tool = util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    tool.main(['--out', str(tmp_path / 'd'), '--num', '1',
+               '--num-target-train', '1', '--num-target-val', '1', '--size',
+               '48', '24', '--nproc', '1', '--preview'])
+    assert read(str(tmp_path / 'd' / 'gta5' / 'images' /
+                    '00001.png')).shape == (24, 48, 3)
+    assert osp.isfile(tmp_path / 'd' / 'preview.png')
+    with pytest.raises(ValueError, match='too small'):
+        make_demo_data(str(tmp_path / 'e'), size=(8, 4))
