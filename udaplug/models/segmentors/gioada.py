@@ -67,9 +67,10 @@ class GIOAda(BaseUDASegmentor):
 
     - ``segmentor``: the task network G_task, a shared encoder with a
       semantic and a depth decoder (``JointSemanticDepthHead``);
-    - ``gen_img``: the image transform network G_img (input level), e.g.
-      ``mmagic.ResnetGenerator`` with ``in_channels`` = 3 (+ C one-hot
-      semantics) (+ 1 depth) and ``out_channels=3``;
+    - ``gen_img``: the image transform network G_img (input level), a
+      CycleGAN generator (``ResnetTransformGenerator``, mmagic's
+      ``ResnetGenerator``) with ``in_channels`` = 3 (+ C one-hot semantics)
+      (+ 1 depth) and ``out_channels=3``;
     - ``disc_img``: D_img, a PatchGAN on images (3 channels);
     - ``disc_output``: D_output, a PatchGAN on the task outputs (output
       level): C + 1 channels (joint), C (semantic) or 1 (depth); the
@@ -88,7 +89,9 @@ class GIOAda(BaseUDASegmentor):
        side of Eq. (1) (translated images classified as target) trains
        G_img; lambda_output times the generator side of Eq. (4) trains
        G_task: target outputs classified as source, as in the output-space
-       adaptation GIO-Ada builds on (Tsai et al., CVPR 2018);
+       adaptation GIO-Ada builds on (Tsai et al., CVPR 2018; the paper's
+       min-max form does not say which domain's outputs are pushed, and the
+       official code was not available to check);
     2. D_img on detached translated source vs. target images (Eq. 1) and
        D_output on the detached source vs. target outputs (Eq. 4);
     3. every optimizer steps.
@@ -114,7 +117,8 @@ class GIOAda(BaseUDASegmentor):
     G_img together with G_img's adversarial loss under G_img's loss scale,
     so each optimizer's loss scaler sees only its own gradients.
 
-    Ablation switches (Table 1-3 of the paper):
+    The switches ``input_level``, ``output_level``, ``transform_inputs``
+    and ``output_alignment`` give the ablations of Tables 1-3.
 
     Args:
         segmentor (dict): ``MultiOutputEncoderDecoder`` config with a
