@@ -4,7 +4,7 @@ from typing import List, Optional, Sequence
 
 from mmseg.datasets import BaseSegDataset
 
-from udaplug.utils.errors import check_data_root
+from udaplug.utils.errors import DataRootNotFoundError, check_data_root
 from .checks import (ClassMismatchError, DepthMapError, DepthNotFoundError,
                      LabelNotFoundError, SampleLoadError,
                      check_depth_available)
@@ -34,13 +34,24 @@ class CheckedDatasetMixin:
     Class attributes: ``DATASET_NAME`` (for messages), ``CONVERTER`` (the
     command that prepares the dataset, ``{data_root}`` is filled in) and
     ``HAS_DEPTH``.
+
+    Args:
+        depth_suffix (str): Suffix of the depth files, see above.
+        prepare_hint (str, optional): The command that creates this data,
+            shown in the errors instead of the converter (e.g.
+            ``'python tools/make_demo_data.py'`` for the demo data).
     """
     DATASET_NAME: str = ''
     CONVERTER: Optional[str] = None
     HAS_DEPTH: bool = False
 
-    def __init__(self, *args, depth_suffix: str = '.png', **kwargs) -> None:
+    def __init__(self,
+                 *args,
+                 depth_suffix: str = '.png',
+                 prepare_hint: Optional[str] = None,
+                 **kwargs) -> None:
         self.depth_suffix = depth_suffix
+        self.prepare_hint = prepare_hint
         super().__init__(*args, **kwargs)
 
     # -- naming ------------------------------------------------------------
@@ -49,6 +60,8 @@ class CheckedDatasetMixin:
         return cls.DATASET_NAME or cls.__name__
 
     def _converter(self) -> Optional[str]:
+        if self.prepare_hint:
+            return self.prepare_hint
         if not self.CONVERTER:
             return None
         return self.CONVERTER.format(data_root=self.data_root or 'DATA_ROOT')
@@ -82,17 +95,27 @@ class CheckedDatasetMixin:
         return super()._update_palette()
 
     # -- listing -----------------------------------------------------------
+    def _require_folder(self, folder: str, what: str) -> None:
+        name = self._name()
+        if not self.prepare_hint:
+            check_data_root(folder, name, self._converter(), what)
+        elif not osp.isdir(folder):
+            raise DataRootNotFoundError(
+                f'{name}: {what} not found: {folder} (absolute: '
+                f'{osp.abspath(folder)}). Create it with: '
+                f'{self.prepare_hint}')
+
     def _check_folders(self) -> None:
-        name, converter = self._name(), self._converter()
+        name = self._name()
         if self.data_root is not None:
-            check_data_root(self.data_root, name, converter, 'data root')
+            self._require_folder(self.data_root, 'data root')
         for key, what in (('img_path', 'image folder'),
                           ('seg_map_path', 'label folder'),
                           ('depth_path', 'depth folder')):
             folder = self.data_prefix.get(key, None)
             if folder is not None:
-                check_data_root(folder, name, converter,
-                                f"{what} (data_prefix['{key}'])")
+                self._require_folder(folder,
+                                     f"{what} (data_prefix['{key}'])")
         if self.ann_file and not osp.isfile(self.ann_file):
             raise FileNotFoundError(
                 f'{name}: split file (ann_file) not found: {self.ann_file}')

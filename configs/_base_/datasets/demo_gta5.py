@@ -2,6 +2,8 @@
 # source-only training on the GTA5-style synthetic source, evaluated on the
 # Cityscapes-style "real" target val split (19 classes).
 demo_data_root = 'data/demo'
+# shown by the datasets when the demo data is missing
+demo_prepare = 'python tools/make_demo_data.py'
 # make_demo_data.py writes 256x128 images (width x height); training and
 # testing use them at that size.
 source_scale = (256, 128)
@@ -30,6 +32,7 @@ train_dataloader = dict(
     dataset=dict(
         type='GTA5Dataset',
         data_root=demo_data_root + '/gta5',
+        prepare_hint=demo_prepare,
         data_prefix=dict(img_path='images', seg_map_path='labels'),
         pipeline=source_pipeline))
 val_dataloader = dict(
@@ -40,6 +43,7 @@ val_dataloader = dict(
     dataset=dict(
         type='CityscapesDataset',
         data_root=demo_data_root + '/cityscapes',
+        prepare_hint=demo_prepare,
         data_prefix=dict(
             img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
         pipeline=test_pipeline))

@@ -2,6 +2,8 @@
 # GTA5-style synthetic source -> Cityscapes-style "real" target, 19 classes.
 # Same structure as uda_gta5_to_cityscapes.py, at the demo's size.
 demo_data_root = 'data/demo'
+# shown by the datasets when the demo data is missing
+demo_prepare = 'python tools/make_demo_data.py'
 # make_demo_data.py writes 256x128 (width x height) images; both domains
 # train at that size. Method configs that want a cheaper run can replace the
 # pipelines with a smaller Resize (the labels of the val pipeline stay at
@@ -41,11 +43,13 @@ train_dataloader = dict(
         source=dict(
             type='GTA5Dataset',
             data_root=demo_data_root + '/gta5',
+            prepare_hint=demo_prepare,
             data_prefix=dict(img_path='images', seg_map_path='labels'),
             pipeline=source_pipeline),
         target=dict(
             type='CityscapesDataset',
             data_root=demo_data_root + '/cityscapes',
+            prepare_hint=demo_prepare,
             data_prefix=dict(img_path='leftImg8bit/train'),
             pipeline=target_pipeline),
         target_sampling='random'))
@@ -57,6 +61,7 @@ val_dataloader = dict(
     dataset=dict(
         type='CityscapesDataset',
         data_root=demo_data_root + '/cityscapes',
+        prepare_hint=demo_prepare,
         data_prefix=dict(
             img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
         pipeline=test_pipeline))

@@ -3,6 +3,8 @@
 # target, 16 classes, logging mIoU16 and mIoU13 like
 # uda_synthia_to_cityscapes.py.
 demo_data_root = 'data/demo'
+# shown by the datasets when the demo data is missing
+demo_prepare = 'python tools/make_demo_data.py'
 source_scale = (256, 128)  # the demo's image size (width x height)
 target_scale = (256, 128)
 test_scale = (256, 128)
@@ -50,6 +52,7 @@ train_dataloader = dict(
         source=dict(
             type='SynthiaDataset',
             data_root=demo_data_root + '/synthia',
+            prepare_hint=demo_prepare,
             data_prefix=dict(
                 img_path='RGB',
                 seg_map_path='GT/LABELS',
@@ -58,6 +61,7 @@ train_dataloader = dict(
         target=dict(
             type='CityscapesDataset',
             data_root=demo_data_root + '/cityscapes',
+            prepare_hint=demo_prepare,
             data_prefix=dict(img_path='leftImg8bit/train'),
             metainfo=dict(classes=synthia_classes),
             pipeline=target_pipeline),
@@ -70,6 +74,7 @@ val_dataloader = dict(
     dataset=dict(
         type='CityscapesDataset',
         data_root=demo_data_root + '/cityscapes',
+        prepare_hint=demo_prepare,
         data_prefix=dict(
             img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
         metainfo=dict(classes=synthia_classes),

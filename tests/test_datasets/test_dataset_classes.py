@@ -137,6 +137,16 @@ def test_missing_data_root_names_path_and_converter(tmp_path):
     assert 'tools/convert_datasets/gta5.py' in str(err.value)
 
 
+def test_prepare_hint_replaces_converter(tmp_path):
+    with pytest.raises(DataRootNotFoundError) as err:
+        GTA5Dataset(data_root=str(tmp_path / 'demo' / 'gta5'),
+                    pipeline=LOAD,
+                    prepare_hint='python tools/make_demo_data.py')
+    assert 'Create it with: python tools/make_demo_data.py' in \
+        str(err.value)
+    assert 'convert_datasets' not in str(err.value)
+
+
 def test_missing_split_folder(tmp_path):
     root = make_cityscapes(str(tmp_path / 'cs'), splits=('train', ))
     with pytest.raises(DataRootNotFoundError) as err:
