@@ -11,35 +11,43 @@
 # iteration with one thread, 0.4-5 s with two).
 #
 # Same method, losses, loss weights, optimiser and 10-epoch schedule as
-# configs/gioada_synthia.py (paper Sec. 3.5), shrunk to train on a CPU in a
+# configs/gioada_synthia.py (paper Sec. 3.5) on the data of
+# configs/_base_/datasets/uda_demo_synthia_to_cityscapes.py, shrunk to train on a CPU in a
 # few minutes: images at 128x64, a narrow VGG-16 (16 instead of 64 base
 # channels, 128-channel fc6/fc7, randomly initialised: no ImageNet weights),
 # a narrow CycleGAN generator (16 base channels, 3 residual blocks) and
 # narrow PatchGANs (16 base channels). Not a reproduction of the paper.
-_base_ = ['../gioada_synthia.py']
-
-demo_data_root = 'data/demo'
-# udaplug.datasets.demo.DEMO_DEPTH_RANGE: the demo's depth maps are
-# centimetres capped at 100 m; normalised to [0, 1] over that range (Sec. 3.2)
-demo_depth_range = (0, 10000)
-scale = (128, 64)  # (width, height): half of the demo's 256x128 images
-num_classes = 16
-
+_base_ = [
+    '../_base_/default_runtime.py',
+    '../_base_/models/gioada_vgg16.py',
+    '../_base_/datasets/uda_demo_synthia_to_cityscapes.py',
+    '../_base_/schedules/gioada_adam.py',
+]
+num_classes = 16  # the SYNTHIA-style source's 16 Cityscapes classes
 model = dict(
     segmentor=dict(
         backbone=dict(base_channels=16, fc_channels=128, init_cfg=None),
-        decode_head=dict(in_channels=128)),
-    generators=dict(gen_img=dict(base_channels=16, num_blocks=3)),
+        decode_head=dict(in_channels=128, num_classes=num_classes)),
+    # image (3) + one-hot semantics (C) + normalised depth (1), Sec. 3.2
+    generators=dict(
+        gen_img=dict(
+            in_channels=3 + num_classes + 1, base_channels=16,
+            num_blocks=3)),
     discriminators=dict(
-        disc_img=dict(base_channels=16), disc_output=dict(base_channels=16)))
+        disc_img=dict(base_channels=16),
+        # softmax semantics (C) + depth (1), Sec. 3.3
+        disc_output=dict(in_channels=num_classes + 1, base_channels=16)))
 
+# The demo pair's pipelines (depth normalised over the demo's depth range,
+# horizontal flip only, Sec. 3.5) at half the demo's 256x128 size.
+scale = (128, 64)
 source_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadDepthFromFile', depth_range=demo_depth_range,
+    dict(type='LoadDepthFromFile', depth_range=_base_.source_depth_range,
          normalize=True),
     dict(type='LoadAnnotations'),
     dict(type='Resize', scale=scale, keep_ratio=False),
-    dict(type='RandomFlip', prob=0.5),  # Sec. 3.5
+    dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
 ]
 target_pipeline = [
@@ -54,28 +62,27 @@ test_pipeline = [
     dict(type='LoadAnnotations'),  # evaluated at the label size (256x128)
     dict(type='PackSegInputs'),
 ]
-# Loading 128x64 PNGs is cheap: no worker processes (on a 2-core machine
-# they only compete with the training for the cores).
+# Sec. 3.5: one source and one target image per iteration. Loading 128x64
+# PNGs is cheap: no worker processes (on a 2-core machine they only compete
+# with the training for the cores).
 train_dataloader = dict(
+    batch_size=1,
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
-        source=dict(
-            data_root=demo_data_root + '/synthia', pipeline=source_pipeline),
-        target=dict(
-            data_root=demo_data_root + '/cityscapes',
-            pipeline=target_pipeline)))
+        source=dict(pipeline=source_pipeline),
+        target=dict(pipeline=target_pipeline)))
 val_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
-    dataset=dict(
-        data_root=demo_data_root + '/cityscapes', pipeline=test_pipeline))
+    dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 # 10 epochs (Sec. 3.5) of the demo's 200 source images, one per iteration.
 source_size = 200
 max_iters = 10 * source_size  # 2,000 iterations
-train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+train_cfg = dict(
+    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(
     logger=dict(interval=50), checkpoint=dict(interval=max_iters))
 custom_hooks = [

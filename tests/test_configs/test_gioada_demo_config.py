@@ -21,6 +21,8 @@ def test_demo_settings():
         m.segmentor.backbone.fc_channels
     assert m.generators.gen_img.in_channels == 3 + 16 + 1
     assert cfg.train_cfg.max_iters == 10 * 200
+    assert cfg.train_cfg.type == 'IterBasedTrainLoop'
+    assert cfg.train_dataloader.batch_size == 1  # Sec. 3.5
     source = cfg.train_dataloader.dataset.source
     assert source.data_root == 'data/demo/synthia'
     depth = [t for t in source.pipeline if t['type'] == 'LoadDepthFromFile']

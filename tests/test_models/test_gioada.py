@@ -205,3 +205,25 @@ def test_visualization_outputs_of_last_step():
     assert vis['seg_pred'].max() < C
     for key in ('source_image', 'translated_image'):
         assert 0 <= vis[key].min() and vis[key].max() <= 1
+
+
+def test_mixed_precision_step_on_cpu():
+    """tools/train.py --amp: every optimizer a MixedPrecisionOptimWrapper
+    (bfloat16 autocast on CPU)."""
+    from mmengine.optim import OptimWrapperDict
+
+    from udaplug.engine.optimizers import MixedPrecisionOptimWrapper
+    torch.manual_seed(0)
+    model = build_gioada(C)
+    wrappers = OptimWrapperDict(
+        **{
+            name: MixedPrecisionOptimWrapper(
+                optimizer=torch.optim.Adam(
+                    getattr(model, name).parameters(), lr=2e-4))
+            for name in ('segmentor', 'gen_img', 'disc_img', 'disc_output')
+        })
+    before = _params(model.gen_img)
+    log_vars = model.train_step(gioada_batch(C), wrappers)
+    assert all(torch.isfinite(v).all() for v in log_vars.values())
+    assert any(not torch.equal(a, b)
+               for a, b in zip(before, _params(model.gen_img)))
