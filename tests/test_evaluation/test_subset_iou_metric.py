@@ -86,3 +86,11 @@ def test_model_with_wrong_number_of_classes():
     label = np.zeros((2, 2), np.int64)
     with pytest.raises(ClassMismatchError, match='seg_logits'):
         metric.process({}, [sample(label, label, num_classes=19)])
+
+
+def test_binary_single_channel_output_is_accepted():
+    metric = SubsetIoUMetric()
+    metric.dataset_meta = dict(classes=('background', 'object'))
+    label = np.array([[0, 1]])
+    metric.process({}, [sample(label, label, num_classes=1)])
+    assert metric.evaluate(1)['mIoU'] == 100.0

@@ -158,6 +158,10 @@ def test_vkitti_colour_tables(tmp_path):
     # Road, Car:0, Car:1, Van (-> car), Tree (-> vegetation), GuardRail
     assert blocks(out, bounds) == VKITTI_LABEL_TRAIN_IDS
     assert report.depth_range == (1000, 65535)
+    assert report.stats_file == osp.join(root, 'vkitti_class_stats.json')
+    assert stats(report.stats_file)['depth']['vkitti_1.3.1_scenegt/0001/'
+                                             'clone/00000.png'] == [1000,
+                                                                    65535]
 
 
 def test_vkitti_unknown_colour_and_missing_table(tmp_path):

@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import os.path as osp
-import re
 import sys
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -338,7 +337,7 @@ def run_tasks(func: Callable,
         return track_progress(func, list(tasks), file=out)
 
 
-def _finish(dataset: str, data_root: str, classes: Sequence[str],
+def _finish(dataset: str, key: str, data_root: str, classes: Sequence[str],
             results: List[dict], notes: Sequence[str] = ()) -> \
         ConversionReport:
     report = ConversionReport(dataset=dataset, data_root=data_root)
@@ -350,8 +349,8 @@ def _finish(dataset: str, data_root: str, classes: Sequence[str],
         if res['counts'] is not None:
             report.num_labels += 1
             images[res['label']] = res['counts']
-            for key, n in res['counts'].items():
-                total[key] = total.get(key, 0) + n
+            for tid, n in res['counts'].items():
+                total[tid] = total.get(tid, 0) + n
         if res['depth'] is not None:
             depths[res['label']] = list(res['depth'])
     stats = dict(
@@ -369,19 +368,19 @@ def _finish(dataset: str, data_root: str, classes: Sequence[str],
         stats['depth_unit'] = 'cm'
         stats['depth_range'] = [lo, hi]
         stats['depth'] = depths
-    key = re.sub(r'[^a-z0-9]+', '', dataset.lower())
     report.stats_file = osp.join(data_root, f'{key}_class_stats.json')
     with open(report.stats_file, 'w') as f:
         json.dump(stats, f, indent=1)
     return report
 
 
-def _id_dataset(dataset: str, data_root: str, label_files: List[str],
-                nproc: int, quiet: bool = False) -> ConversionReport:
+def _id_dataset(dataset: str, key: str, data_root: str,
+                label_files: List[str], nproc: int,
+                quiet: bool = False) -> ConversionReport:
     lut, valid = lookup_table(CITYSCAPES_ID_TO_TRAINID)
     tasks = [(data_root, osp.relpath(p, data_root), lut, valid)
              for p in label_files]
-    return _finish(dataset, data_root, CITYSCAPES_CLASSES,
+    return _finish(dataset, key, data_root, CITYSCAPES_CLASSES,
                    run_tasks(convert_id_label, tasks, nproc, quiet))
 
 
@@ -401,7 +400,7 @@ def convert_gta5(data_root: str,
     folder = check_data_root(osp.join(data_root, 'labels'), 'GTA5',
                              what='label folder')
     files = _nonempty(find_pngs(folder), folder, 'GTA5', '*.png')
-    return _id_dataset('GTA5', data_root, files, nproc, quiet)
+    return _id_dataset('GTA5', 'gta5', data_root, files, nproc, quiet)
 
 
 def convert_cityscapes(data_root: str,
@@ -419,7 +418,8 @@ def convert_cityscapes(data_root: str,
     tasks = [(data_root, osp.relpath(p, data_root), lut, valid)
              for p in files]
     results = run_tasks(_convert_cityscapes_label, tasks, nproc, quiet)
-    return _finish('Cityscapes', data_root, CITYSCAPES_CLASSES, results)
+    return _finish('Cityscapes', 'cityscapes', data_root,
+                   CITYSCAPES_CLASSES, results)
 
 
 def _convert_cityscapes_label(task) -> dict:
@@ -445,7 +445,7 @@ def convert_kitti(data_root: str,
         osp.join(data_root, 'training', 'semantic'), 'KITTI',
         what='label folder')
     files = _nonempty(find_pngs(folder), folder, 'KITTI', '*.png')
-    return _id_dataset('KITTI', data_root, files, nproc, quiet)
+    return _id_dataset('KITTI', 'kitti', data_root, files, nproc, quiet)
 
 
 def convert_synscapes(data_root: str,
@@ -457,7 +457,8 @@ def convert_synscapes(data_root: str,
         osp.join(data_root, 'img', 'class'), 'Synscapes',
         what='label folder')
     files = _nonempty(find_pngs(folder), folder, 'Synscapes', '*.png')
-    return _id_dataset('Synscapes', data_root, files, nproc, quiet)
+    return _id_dataset('Synscapes', 'synscapes', data_root, files, nproc,
+                       quiet)
 
 
 def convert_synthia(data_root: str,
@@ -486,7 +487,8 @@ def convert_synthia(data_root: str,
         tasks.append((data_root, osp.relpath(path, data_root), depth_rel,
                       channel))
     results = run_tasks(convert_synthia_sample, tasks, nproc, quiet)
-    return _finish('SYNTHIA', data_root, SYNTHIA_CLASSES, results, notes)
+    return _finish('SYNTHIA', 'synthia', data_root, SYNTHIA_CLASSES,
+                   results, notes)
 
 
 def convert_vkitti(data_root: str,
@@ -540,8 +542,8 @@ def convert_vkitti(data_root: str,
                 osp.join(depth_dir, parts[0], parts[1], parts[2]), data_root)
         tasks.append((data_root, rel, depth_rel, tables[key]))
     results += run_tasks(convert_vkitti_sample, tasks, nproc, quiet)
-    return _finish('Virtual KITTI', data_root, GIOADA_CLASSES, results,
-                   notes)
+    return _finish('Virtual KITTI', 'vkitti', data_root, GIOADA_CLASSES,
+                   results, notes)
 
 
 CONVERTERS: Dict[str, Callable[..., ConversionReport]] = dict(

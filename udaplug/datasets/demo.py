@@ -18,13 +18,16 @@ look:
 
 Files written under ``out`` (see :func:`make_demo_data`)::
 
-    gta5/images/00001.png                 gta5/labels/00001.png (Cityscapes ids)
+    gta5/images/00001.png
+    gta5/labels/00001.png              Cityscapes label ids
     synthia/RGB/0000000.png
-    synthia/GT/LABELS/0000000.png         16-bit, R = SYNTHIA class id,
-                                          G = instance id (0 for stuff)
-    synthia/Depth/Depth/0000000.png       16-bit, 3 equal channels, cm
-    cityscapes/leftImg8bit/{train,val}/<city>/<city>_000000_NNNNNN_leftImg8bit.png
-    cityscapes/gtFine/{train,val}/<city>/<city>_000000_NNNNNN_gtFine_labelIds.png
+    synthia/GT/LABELS/0000000.png      16-bit, R = SYNTHIA class id,
+                                       G = instance id (0 for stuff)
+    synthia/Depth/Depth/0000000.png    16-bit, 3 equal channels, cm
+    cityscapes/leftImg8bit/{train,val}/<city>/
+        <city>_000000_NNNNNN_leftImg8bit.png
+    cityscapes/gtFine/{train,val}/<city>/
+        <city>_000000_NNNNNN_gtFine_labelIds.png
 
 and then the converters' ``*_labelTrainIds.png`` / ``*_depth_cm.png`` and
 class statistics. The GTA5 and SYNTHIA folders hold the same source scenes.

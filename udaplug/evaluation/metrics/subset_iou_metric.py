@@ -65,9 +65,12 @@ class SubsetIoUMetric(IoUMetric):
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         if not self._checked_logits and data_samples:
             logits = data_samples[0].get('seg_logits', None)
-            if logits is not None:
-                check_num_classes(int(logits['data'].shape[0]),
-                                  self.dataset_meta,
+            channels = None if logits is None else int(
+                logits['data'].shape[0])
+            # one channel is mmseg's binary segmentation (two classes)
+            if channels is not None and not (
+                    channels == 1 and len(self.dataset_meta['classes']) == 2):
+                check_num_classes(channels, self.dataset_meta,
                                   'model output (seg_logits channels)')
             self._checked_logits = True
         super().process(data_batch, data_samples)
