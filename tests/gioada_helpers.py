@@ -277,14 +277,16 @@ def _set_resize(pipeline, scale):
             t['scale'] = scale
 
 
-def one_iteration_cfg(path: str, work_dir: str, roots: dict,
+def one_iteration_cfg(path, work_dir: str, roots: dict,
                       num_classes: int, size=(64, 32), validate=True):
-    """Load config ``path`` and make it run one tiny iteration on CPU:
+    """Load config ``path`` (or copy a loaded ``Config``) and make it run
+    one tiny iteration on CPU:
     shrunk networks, data from ``roots`` (``source``, ``target`` and
     ``val`` data roots), resizes to ``size``, no worker processes, a
     checkpoint, a visualisation and (``validate``) one validation after the
     iteration."""
-    cfg = Config.fromfile(path)
+    cfg = copy.deepcopy(path) if isinstance(path, Config) else \
+        Config.fromfile(path)
     shrink_gioada(cfg.model, num_classes)
     uda = cfg.train_dataloader.dataset
     uda.source.data_root = roots['source']
