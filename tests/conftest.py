@@ -17,3 +17,18 @@ def _register_modules():
 @pytest.fixture
 def repo_root():
     return REPO_ROOT
+
+
+@pytest.fixture(scope='session')
+def demo_data(tmp_path_factory):
+    """A tiny copy of the embedded demo pair (real on-disk formats)."""
+    from udaplug.datasets.demo import make_demo_data
+    root = str(tmp_path_factory.mktemp('demo_data'))
+    make_demo_data(
+        root,
+        num_source=8,
+        num_target_train=4,
+        num_target_val=2,
+        size=(128, 64),
+        quiet=True)
+    return root

@@ -75,3 +75,46 @@ def load_tool(relpath: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def write_config(path, base: str, body: str = '') -> str:
+    """Write a config file at ``path`` that inherits ``base`` (a path
+    relative to the repository's ``configs/`` or absolute) and adds
+    ``body`` (config-file text)."""
+    if not osp.isabs(base):
+        base = osp.join(REPO_ROOT, 'configs', base)
+    with open(path, 'w') as f:
+        f.write(f'_base_ = [{base!r}]\n{body}\n')
+    return str(path)
+
+
+def demo_overrides(demo_data: str, size=(128, 64), batch_size: int = 1) -> str:
+    """Config text pointing a demo config at the tiny ``demo_data`` fixture,
+    at ``size`` (width, height), without worker processes."""
+    return f'''
+demo_root = {demo_data!r}
+_size = {tuple(size)!r}
+_source_pipeline = [
+    dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
+    dict(type='Resize', scale=_size, keep_ratio=False),
+    dict(type='RandomFlip', prob=0.5), dict(type='PackSegInputs')]
+_target_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=_size, keep_ratio=False),
+    dict(type='PackSegInputs')]
+_test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=_size, keep_ratio=False),
+    dict(type='LoadAnnotations'), dict(type='PackSegInputs')]
+train_dataloader = dict(
+    batch_size={batch_size}, num_workers=0, persistent_workers=False,
+    dataset=dict(
+        source=dict(data_root=demo_root + '/gta5', pipeline=_source_pipeline),
+        target=dict(data_root=demo_root + '/cityscapes',
+                    pipeline=_target_pipeline)))
+val_dataloader = dict(
+    batch_size=2, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root=demo_root + '/cityscapes',
+                 pipeline=_test_pipeline))
+test_dataloader = val_dataloader
+'''

@@ -5,6 +5,7 @@ Every registry is a child of mmsegmentation's registry of the same kind (scope
 modules, mmseg's and mmengine's without a prefix, and any other OpenMMLab
 package's with its scope as prefix (``type='mmagic.ResnetGenerator'``).
 """
+from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 from mmengine.registry import Registry
 from mmseg.registry import DATA_SAMPLERS as MMSEG_DATA_SAMPLERS
 from mmseg.registry import DATASETS as MMSEG_DATASETS
@@ -14,7 +15,6 @@ from mmseg.registry import INFERENCERS as MMSEG_INFERENCERS
 from mmseg.registry import LOG_PROCESSORS as MMSEG_LOG_PROCESSORS
 from mmseg.registry import LOOPS as MMSEG_LOOPS
 from mmseg.registry import METRICS as MMSEG_METRICS
-from mmseg.registry import MODEL_WRAPPERS as MMSEG_MODEL_WRAPPERS
 from mmseg.registry import MODELS as MMSEG_MODELS
 from mmseg.registry import \
     OPTIM_WRAPPER_CONSTRUCTORS as MMSEG_OPTIM_WRAPPER_CONSTRUCTORS
@@ -42,8 +42,12 @@ DATA_SAMPLERS = Registry(
 TRANSFORMS = Registry(
     'transform', parent=MMSEG_TRANSFORMS, locations=['udaplug.datasets'])
 MODELS = Registry('model', parent=MMSEG_MODELS, locations=['udaplug.models'])
+# The runner looks model wrappers up with ``Registry.get`` on mmengine's root
+# registry, which resolves a scope prefix only for the root's direct children:
+# so this one hangs from the root (mmseg registers no wrappers), and configs
+# name udaplug's wrappers with the prefix: 'udaplug.UDADistributedDataParallel'.
 MODEL_WRAPPERS = Registry(
-    'model_wrapper', parent=MMSEG_MODEL_WRAPPERS,
+    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS,
     locations=['udaplug.models'])
 WEIGHT_INITIALIZERS = Registry(
     'weight initializer', parent=MMSEG_WEIGHT_INITIALIZERS)

@@ -9,12 +9,14 @@ env_cfg = dict(
 )
 # Every sub-network (segmentor, each discriminator and generator) gets its own
 # DistributedDataParallel, as in mmengine's MMSeparateDistributedDataParallel;
-# also runs on CPU (gloo).
+# also runs on CPU (gloo). The runner looks wrappers up in mmengine's root
+# registry, hence the scope prefix.
 model_wrapper_cfg = dict(
-    type='UDADistributedDataParallel', find_unused_parameters=False)
+    type='udaplug.UDADistributedDataParallel', find_unused_parameters=False)
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(
-    type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+# No fixed name: the runner names the visualizer after the run, so several
+# runs in one process (tools/demo.py, tests) each log to their own work dir.
+visualizer = dict(type='SegLocalVisualizer', vis_backends=vis_backends)
 log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None

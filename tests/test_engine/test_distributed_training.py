@@ -1,0 +1,77 @@
+"""tools/dist_train.sh trains an adversarial model in 2 processes (CPU,
+gloo): every network gets its own DistributedDataParallel, so after a few
+iterations on different data all ranks hold identical weights."""
+import os
+import os.path as osp
+import subprocess
+
+import torch
+from uda_helpers import REPO_ROOT, demo_overrides, write_config
+
+HOOK = '''
+import os.path as osp
+import torch
+from mmengine.dist import get_rank
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from udaplug.registry import HOOKS
+
+
+@HOOKS.register_module()
+class SaveRankWeightsHook(Hook):
+    """Saves every rank's model weights after training."""
+
+    def before_train(self, runner):
+        self._save(runner, 'init')
+
+    def after_train(self, runner):
+        self._save(runner, 'final')
+
+    def _save(self, runner, when):
+        model = runner.model.module if is_model_wrapper(runner.model) \\
+            else runner.model
+        wrapped = {name: type(child).__name__
+                   for name, child in model.named_children()}
+        state = {k: v.clone() for k, v in model.state_dict().items()}
+        torch.save(dict(state_dict=state, wrapped=wrapped),
+                   osp.join(runner.work_dir, f'rank{get_rank()}_{when}.pth'))
+'''
+
+
+def test_two_cpu_processes_hold_identical_weights(tmp_path, demo_data):
+    (tmp_path / 'rank_weights_hook.py').write_text(HOOK)
+    config = write_config(
+        tmp_path / 'ddp.py', 'demo/adaptsegnet_demo.py',
+        demo_overrides(demo_data) + '''
+custom_imports = dict(imports=['rank_weights_hook'],
+                      allow_failed_imports=False)
+custom_hooks = [dict(type='SaveRankWeightsHook')]
+train_cfg = dict(max_iters=3, val_interval=1000)
+default_hooks = dict(checkpoint=dict(interval=1000))
+''')
+    work_dir = str(tmp_path / 'work')
+    env = dict(os.environ, PYTHONPATH=str(tmp_path),
+               PORT=str(29500 + os.getpid() % 1000), OMP_NUM_THREADS='1')
+    result = subprocess.run(
+        ['bash', osp.join(REPO_ROOT, 'tools', 'dist_train.sh'), config, '2',
+         '--work-dir', work_dir],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    def load(name):
+        return torch.load(osp.join(work_dir, name))
+
+    rank0, rank1 = load('rank0_final.pth'), load('rank1_final.pth')
+    init0 = load('rank0_init.pth')
+    for name in ('segmentor', 'disc_main', 'disc_aux'):
+        assert rank0['wrapped'][name] == 'MMDistributedDataParallel', name
+    assert rank0['state_dict'].keys() == rank1['state_dict'].keys()
+    moved = []
+    for key, value in rank0['state_dict'].items():
+        if key.endswith(('running_mean', 'running_var', 'num_batches_tracked')):
+            continue  # BN statistics are per rank (broadcast_buffers=False)
+        assert torch.equal(value, rank1['state_dict'][key]), key
+        if not torch.equal(value, init0['state_dict'][key]):
+            moved.append(key.split('.')[0])
+    # every network trained (the ranks saw different images)
+    assert {'segmentor', 'disc_main', 'disc_aux'} <= set(moved)
