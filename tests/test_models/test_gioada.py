@@ -36,7 +36,7 @@ def _reference_grads(model, batch):
         out = model.segmentor(model.from_tanh_range(fake), mode='outputs')
         sup = model.seg_model.loss_by_outputs(out, src['data_samples'])
         g_loss = sup['decode.loss_ce'] + sup['decode.loss_depth']
-        g_loss = g_loss + 0.1 * model.gan_loss(
+        g_loss = g_loss + model.input_loss_weight * model.gan_loss(
             model.disc_img(fake), 'target', is_disc=False)
         tgt_out = model.segmentor(tgt['inputs'], mode='outputs')
         size = tgt['inputs'].shape[2:]
@@ -44,7 +44,7 @@ def _reference_grads(model, batch):
             model.seg_model.resize_to_input(tgt_out['seg'], size), 1)
         depth = model.seg_model.resize_to_input(tgt_out['depth'], size)
         tgt_joint = torch.cat([prob, depth], 1)
-        g_loss = g_loss + 0.001 * model.gan_loss(
+        g_loss = g_loss + model.output_loss_weight * model.gan_loss(
             model.disc_output(tgt_joint), 'source', is_disc=False)
         g_loss.backward()
     size = src['inputs'].shape[2:]
@@ -69,12 +69,18 @@ def _reference_grads(model, batch):
 
 
 @pytest.mark.parametrize('scales', [{}, {'segmentor': 8.0, 'gen_img': 2.0}])
-def test_gradients_match_eq5(scales):
+@pytest.mark.parametrize('weights', [
+    {},  # the paper's lambda_input 0.1, lambda_output 0.001
+    # task losses only on the generator side: G_img's gradient is the task
+    # guidance alone (small next to the adversarial one otherwise)
+    dict(input_loss_weight=0.0, output_loss_weight=0.0),
+])
+def test_gradients_match_eq5(scales, weights):
     """Every network gets exactly the gradient of its side of Eq. (5): the
     task losses reach G_img, discriminator losses reach only the
     discriminators; also under per-optimizer loss scaling."""
     torch.manual_seed(0)
-    model = build_gioada(C)
+    model = build_gioada(C, **weights)
     batch = gioada_batch(C)
     expected = _reference_grads(model, batch)
     wrappers = optim_wrappers(model, scales=scales)
@@ -84,13 +90,18 @@ def test_gradients_match_eq5(scales):
         'loss_adv_output', 'disc_img.loss_source', 'disc_img.loss_target',
         'disc_output.loss_source', 'disc_output.loss_target'
     } <= set(log_vars)
+    assert any(r.abs().sum() > 0 for r in expected['gen_img'])
     for name, ref in expected.items():
         got = wrappers[name].recorded
         assert len(got) == len(ref)
         for g, r in zip(got, ref):
             g = torch.zeros_like(r) if g is None else g
-            torch.testing.assert_close(g, r, rtol=1e-4, atol=1e-7)
-    assert any(r.abs().sum() > 0 for r in expected['gen_img'])
+            # relative to the tensor's largest entry: the task gradient
+            # reaching G_img through the narrow, freshly initialised task
+            # network is tiny in absolute terms
+            scale = r.abs().max().clamp(min=1e-30)
+            torch.testing.assert_close(g / scale, r / scale, rtol=1e-4,
+                                       atol=1e-5)
 
 
 def test_task_loss_alone_trains_the_generator():
