@@ -189,11 +189,14 @@ class CheckedDatasetMixin:
         except (DepthMapError, DepthNotFoundError, SampleLoadError):
             raise
         except Exception as err:
+            hint = ''
+            if isinstance(err, (OSError, AssertionError)):
+                hint = (' A corrupt or truncated file? Re-extract it from '
+                        'the download.')
             raise SampleLoadError(
                 f'{self._name()}: could not load sample {idx} '
-                f'({", ".join(files)}): {type(err).__name__}: {err}. A '
-                'corrupt or truncated file? Re-extract it from the '
-                'download.') from err
+                f'({", ".join(files)}): {type(err).__name__}: {err}.' +
+                hint) from err
 
 
 class CheckedSegDataset(CheckedDatasetMixin, BaseSegDataset):
