@@ -67,9 +67,10 @@ def run_method(config: str, work_dir: str, data_root: str, iters, options):
     cfg = load_config(osp.join(osp.dirname(HERE), config), options)
     cfg.work_dir = work_dir
     set_data_root(cfg, data_root)
+    # the test after training evaluates; no validation run before it
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     if iters is not None:
         cfg.train_cfg.max_iters = iters
-        cfg.train_cfg.val_interval = iters
         for scheduler in cfg.param_scheduler:
             scheduler['end'] = iters
         cfg.default_hooks.checkpoint.interval = iters

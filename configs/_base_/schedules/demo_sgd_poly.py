@@ -4,7 +4,7 @@
 # because the demo networks start from random weights instead of the
 # ImageNet init and must train in a couple of CPU minutes.
 _base_ = ['./adaptsegnet_sgd_poly.py']
-max_iters = 300
+max_iters = 600
 segmentor_optim_wrapper = dict(
     optimizer=dict(lr=0.01),  # demo: random init, short schedule
     clip_grad=dict(max_norm=10.0))  # demo: keeps early steps stable
