@@ -88,9 +88,21 @@ def write_config(path, base: str, body: str = '') -> str:
     return str(path)
 
 
-def demo_overrides(demo_data: str, size=(128, 64), batch_size: int = 1) -> str:
+def demo_overrides(demo_data: str,
+                   size=(128, 64),
+                   batch_size: int = 1,
+                   paired: bool = True) -> str:
     """Config text pointing a demo config at the tiny ``demo_data`` fixture,
-    at ``size`` (width, height), without worker processes."""
+    at ``size`` (width, height), without worker processes. ``paired``: the
+    config trains on a UDADataset (else on the source dataset alone)."""
+    if paired:
+        train_dataset = """dict(
+        source=dict(data_root=demo_root + '/gta5', pipeline=_source_pipeline),
+        target=dict(data_root=demo_root + '/cityscapes',
+                    pipeline=_target_pipeline))"""
+    else:
+        train_dataset = """dict(data_root=demo_root + '/gta5',
+                 pipeline=_source_pipeline)"""
     return f'''
 demo_root = {demo_data!r}
 _size = {tuple(size)!r}
@@ -108,13 +120,49 @@ _test_pipeline = [
     dict(type='LoadAnnotations'), dict(type='PackSegInputs')]
 train_dataloader = dict(
     batch_size={batch_size}, num_workers=0, persistent_workers=False,
-    dataset=dict(
-        source=dict(data_root=demo_root + '/gta5', pipeline=_source_pipeline),
-        target=dict(data_root=demo_root + '/cityscapes',
-                    pipeline=_target_pipeline)))
+    dataset={train_dataset})
 val_dataloader = dict(
     batch_size=2, num_workers=0, persistent_workers=False,
     dataset=dict(data_root=demo_root + '/cityscapes',
                  pipeline=_test_pipeline))
 test_dataloader = val_dataloader
 '''
+
+
+def shrink_for_cpu(cfg, data_roots: dict, size=(128, 64), iters: int = 1,
+                   work_dir: str = None):
+    """Make a real config trainable for ``iters`` iterations on tiny data:
+    ``data_roots`` maps the config's data roots to the test's, every Resize
+    uses ``size``, no worker processes, batch size 1, no ``load_from``.
+    Everything else (model, losses, optimizers) stays as configured."""
+
+    def visit(node):
+        if isinstance(node, dict):
+            root = node.get('data_root')
+            if isinstance(root, str):
+                for old, new in data_roots.items():
+                    if root.startswith(old):
+                        node['data_root'] = new + root[len(old):]
+            if node.get('type') == 'Resize':
+                node['scale'] = tuple(size)
+            if 'num_workers' in node:
+                node['num_workers'] = 0
+                node['persistent_workers'] = False
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                visit(value)
+
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if cfg.get(key):
+            visit(cfg[key])
+            cfg[key]['batch_size'] = 1
+    cfg.load_from = None
+    cfg.train_cfg.max_iters = iters
+    cfg.train_cfg.val_interval = iters
+    cfg.default_hooks.logger.interval = 1
+    cfg.default_hooks.checkpoint.interval = iters
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    return cfg

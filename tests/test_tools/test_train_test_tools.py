@@ -1,0 +1,158 @@
+"""tools/train.py and tools/test.py on the demo configs: --amp, custom
+modules through custom_imports, --show-dir/--out, clear data-root errors,
+the benchmark and the demo tool."""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from uda_helpers import demo_overrides, load_tool, write_config
+
+from udaplug.utils import DataRootNotFoundError
+
+MY_DISCRIMINATOR = '''
+from torch import nn
+from udaplug.registry import MODELS
+
+
+@MODELS.register_module()
+class MyDiscriminator(nn.Module):
+    """A user's own discriminator, in the user's own file."""
+
+    def __init__(self, in_channels):
+        super().__init__()
+        self.in_channels = in_channels
+        self.conv = nn.Conv2d(in_channels, 1, 4, stride=2, padding=1)
+
+    def forward(self, x):
+        return self.conv(x)
+'''
+
+
+def demo_config(tmp_path, demo_data, body='', base='demo/adaptsegnet_demo.py'):
+    paired = 'source_only' not in base
+    return write_config(tmp_path / 'cfg.py', base,
+                        demo_overrides(demo_data, paired=paired) + body)
+
+
+def scalars(work_dir):
+    import json
+    records = []
+    for path in glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                   'scalars.json')):
+        with open(path) as f:
+            records += [json.loads(line) for line in f]
+    return records
+
+
+def test_amp_trains_every_network_with_finite_losses(tmp_path, demo_data):
+    train = load_tool('train.py')
+    config = demo_config(tmp_path, demo_data, '''
+train_cfg = dict(max_iters=2, val_interval=1000)
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(interval=1000))
+''')
+    runner_holder = {}
+    train.build_runner = _capture(train.build_runner, runner_holder)
+    train.main([config, '--work-dir', str(tmp_path / 'work'), '--amp'])
+    runner = runner_holder['runner']
+    for name, wrapper in runner.optim_wrapper.items():
+        assert type(wrapper).__name__ == 'MixedPrecisionOptimWrapper', name
+        assert wrapper.cast_dtype == torch.bfloat16
+    records = [r for r in scalars(str(tmp_path / 'work')) if 'iter' in r]
+    assert len(records) == 2
+    for record in records:
+        for key in ('decode.loss_ce', 'loss_adv_seg', 'disc_main.loss_source',
+                    'disc_aux.loss_target'):
+            assert torch.isfinite(torch.tensor(record[key])), key
+
+
+def _capture(build_runner, holder):
+
+    def wrapped(cfg):
+        holder['runner'] = build_runner(cfg)
+        return holder['runner']
+
+    return wrapped
+
+
+def test_user_module_from_custom_imports(tmp_path, demo_data, monkeypatch):
+    (tmp_path / 'my_discriminator.py').write_text(MY_DISCRIMINATOR)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    train = load_tool('train.py')
+    config = demo_config(tmp_path, demo_data, '''
+custom_imports = dict(imports=['my_discriminator'],
+                      allow_failed_imports=False)
+model = dict(discriminators=dict(
+    disc_main=dict(_delete_=True, type='MyDiscriminator', in_channels=19),
+    disc_aux=dict(_delete_=True, type='MyDiscriminator', in_channels=19)))
+train_cfg = dict(max_iters=1, val_interval=1000)
+default_hooks = dict(checkpoint=dict(interval=1000))
+''')
+    holder = {}
+    train.build_runner = _capture(train.build_runner, holder)
+    train.main([config, '--work-dir', str(tmp_path / 'work')])
+    model = holder['runner'].model
+    assert type(model.disc_main).__name__ == 'MyDiscriminator'
+    assert type(model.disc_main).__module__ == 'my_discriminator'
+    assert 'disc_main' in holder['runner'].optim_wrapper
+
+
+def test_missing_data_root_names_path_and_converter(tmp_path):
+    train = load_tool('train.py')
+    missing = str(tmp_path / 'no_gta5_here')
+    with pytest.raises(DataRootNotFoundError) as err:
+        train.main([
+            'configs/source_only_gta.py', '--work-dir',
+            str(tmp_path / 'work'), '--cfg-options', 'load_from=None',
+            f'train_dataloader.dataset.data_root={missing}'
+        ])
+    assert missing in str(err.value)
+    assert 'tools/convert_datasets/gta5.py' in str(err.value)
+
+
+def test_test_tool_writes_metrics_predictions_and_outputs(
+        tmp_path, demo_data):
+    train, test = load_tool('train.py'), load_tool('test.py')
+    config = demo_config(tmp_path, demo_data, '''
+train_cfg = dict(max_iters=1, val_interval=1000)
+default_hooks = dict(checkpoint=dict(interval=1))
+''', base='demo/source_only_demo.py')
+    work = str(tmp_path / 'work')
+    train.main([config, '--work-dir', work])
+    show, out = str(tmp_path / 'show'), str(tmp_path / 'out')
+    metrics = test.main([
+        config, osp.join(work, 'iter_1.pth'), '--work-dir', work,
+        '--show-dir', show, '--out', out
+    ])
+    assert 0 <= metrics['mIoU'] <= 100
+    preds = sorted(glob.glob(osp.join(show, '*_pred.png')))
+    labels = sorted(glob.glob(osp.join(show, '*_label.png')))
+    assert len(preds) == len(labels) == 2  # the two demo val images
+    assert len(glob.glob(osp.join(out, '**', '*.png'), recursive=True)) == 2
+    with pytest.raises(FileNotFoundError, match='no_such.pth'):
+        test.main([config, str(tmp_path / 'no_such.pth')])
+
+
+def test_benchmark_prints_time_and_memory(capsys):
+    benchmark = load_tool('analysis/benchmark_train.py')
+    benchmark.main([
+        'configs/demo/adaptsegnet_demo.py', '--shape', '64', '128',
+        '--iters', '1', '--warmup', '1'
+    ])
+    printed = capsys.readouterr().out
+    assert 'time per iteration:' in printed
+    assert 'peak resident memory' in printed
+
+
+def test_demo_tool_prints_source_only_vs_adapted_table(tmp_path, demo_data):
+    demo = load_tool('demo.py')
+    work = str(tmp_path / 'demo')
+    rows = demo.main(['--data-root', demo_data, '--work-dir', work,
+                      '--iters', '2'])
+    assert [row[0] for row in rows] == ['Source only', 'AdaptSegNet']
+    with open(osp.join(work, 'results.md')) as f:
+        table = f.read()
+    assert 'Source only' in table and 'AdaptSegNet' in table
+    for method in ('source_only', 'adaptsegnet'):
+        assert glob.glob(osp.join(work, method, 'predictions', '*_pred.png'))
