@@ -135,29 +135,17 @@ def shrink_for_cpu(cfg, data_roots: dict, size=(128, 64), iters: int = 1,
     ``data_roots`` maps the config's data roots to the test's, every Resize
     uses ``size``, no worker processes, batch size 1, no ``load_from``.
     Everything else (model, losses, optimizers) stays as configured."""
+    from udaplug.apis import set_data_roots, visit_dataloaders
 
-    def visit(node):
-        if isinstance(node, dict):
-            root = node.get('data_root')
-            if isinstance(root, str):
-                for old, new in data_roots.items():
-                    if root.startswith(old):
-                        node['data_root'] = new + root[len(old):]
-            if node.get('type') == 'Resize':
-                node['scale'] = tuple(size)
-            if 'num_workers' in node:
-                node['num_workers'] = 0
-                node['persistent_workers'] = False
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, (list, tuple)):
-            for value in node:
-                visit(value)
+    def shrink(node):
+        if node.get('type') == 'Resize':
+            node['scale'] = tuple(size)
+        if 'num_workers' in node:
+            node.update(num_workers=0, persistent_workers=False,
+                        batch_size=1)
 
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        if cfg.get(key):
-            visit(cfg[key])
-            cfg[key]['batch_size'] = 1
+    set_data_roots(cfg, data_roots)
+    visit_dataloaders(cfg, shrink)
     cfg.load_from = None
     cfg.train_cfg.max_iters = iters
     cfg.train_cfg.val_interval = iters

@@ -19,7 +19,7 @@ import time
 
 from mmengine.config import DictAction
 
-from udaplug.apis import build_runner, load_config
+from udaplug.apis import build_runner, load_config, set_data_roots
 from udaplug.utils import register_all_modules
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -66,7 +66,7 @@ def ensure_demo_data(root: str, num_source: int) -> None:
 def run_method(config: str, work_dir: str, data_root: str, iters, options):
     cfg = load_config(osp.join(osp.dirname(HERE), config), options)
     cfg.work_dir = work_dir
-    set_data_root(cfg, data_root)
+    set_data_roots(cfg, {'data/demo': data_root})
     # the test after training evaluates; no validation run before it
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     if iters is not None:
@@ -83,24 +83,6 @@ def run_method(config: str, work_dir: str, data_root: str, iters, options):
     runner.train()
     metrics = runner.test()
     return metrics, time.time() - start, show_dir
-
-
-def set_data_root(cfg, data_root: str) -> None:
-    """Point every dataset of the demo configs at ``data_root``."""
-
-    def visit(node):
-        if isinstance(node, dict):
-            root = node.get('data_root')
-            if isinstance(root, str) and root.startswith('data/demo'):
-                node['data_root'] = data_root + root[len('data/demo'):]
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, (list, tuple)):
-            for value in node:
-                visit(value)
-
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        visit(cfg.get(key))
 
 
 def main(argv=None):

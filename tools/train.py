@@ -5,19 +5,15 @@
         [--launcher {none,pytorch,slurm,mpi}]
 """
 import argparse
-import os.path as osp
 
-from mmengine.config import DictAction
-
-from udaplug.apis import build_runner, enable_amp, load_config, setup_launcher
-from udaplug.apis.runner import local_rank_from_args
+from udaplug.apis import (add_runner_args, build_runner, config_from_args,
+                          enable_amp)
 from udaplug.utils import explain_unknown_types
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a udaplug model')
-    parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    add_runner_args(parser)
     parser.add_argument(
         '--resume',
         action='store_true',
@@ -27,32 +23,12 @@ def parse_args(argv=None):
         action='store_true',
         help='automatic mixed precision: fp16 with loss scaling on GPU, '
         'bf16 on CPU')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, key=value, e.g. '
-        'train_cfg.max_iters=10 optim_wrapper.segmentor.optimizer.lr=0.01')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    local_rank_from_args(args.local_rank)
-    return args
+    return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = load_config(args.config, args.cfg_options)
-    setup_launcher(cfg, args.launcher)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = config_from_args(args)
     if args.amp:
         enable_amp(cfg)
     cfg.resume = args.resume

@@ -1,13 +1,14 @@
 """What ``tools/train.py`` and ``tools/test.py`` do before MMEngine's runner
 takes over: load a config with clear errors, switch on mixed precision,
 prepare CPU-only distributed runs, and build the runner."""
+import argparse
 import logging
 import os
 import os.path as osp
-from typing import Optional
+from typing import Callable, Dict, Optional
 
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
@@ -99,6 +100,41 @@ def check_load_from(cfg: Config) -> None:
         'load_from=None.')
 
 
+def visit_dataloaders(cfg: Config, visit: Callable[[dict], None]) -> None:
+    """Call ``visit`` on every dict inside the config's train, val and test
+    dataloaders (datasets, nested datasets, pipeline transforms)."""
+
+    def walk(node):
+        if isinstance(node, dict):
+            visit(node)
+            children = node.values()
+        elif isinstance(node, (list, tuple)):
+            children = node
+        else:
+            return
+        for child in children:
+            walk(child)
+
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        walk(cfg.get(key))
+
+
+def set_data_roots(cfg: Config, roots: Dict[str, str]) -> None:
+    """Replace the prefix ``old`` of every dataset's ``data_root`` by
+    ``roots[old]`` (e.g. ``{'data/demo': '/tmp/demo'}``)."""
+
+    def visit(node):
+        root = node.get('data_root')
+        if not isinstance(root, str):
+            return
+        for old, new in roots.items():
+            if root == old or root.startswith(old.rstrip('/') + '/'):
+                node['data_root'] = new + root[len(old):]
+                return
+
+    visit_dataloaders(cfg, visit)
+
+
 def build_runner(cfg: Config) -> Runner:
     """Build the runner named by ``cfg.runner_type`` (default: Runner)."""
     check_load_from(cfg)
@@ -109,6 +145,38 @@ def build_runner(cfg: Config) -> Runner:
         return RUNNERS.build(cfg)
 
 
-def local_rank_from_args(local_rank: int) -> None:
-    """Older launchers pass ``--local-rank``; mmengine reads LOCAL_RANK."""
-    os.environ.setdefault('LOCAL_RANK', str(local_rank))
+def add_runner_args(parser: argparse.ArgumentParser) -> None:
+    """The options tools/train.py and tools/test.py share: ``config``,
+    ``--work-dir``, ``--cfg-options``, ``--launcher``, ``--local-rank``."""
+    parser.add_argument('config', help='config file path')
+    parser.add_argument(
+        '--work-dir',
+        help='the dir for logs, checkpoints and metrics (default: '
+        'work_dirs/<config name>)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, key=value, e.g. '
+        'train_cfg.max_iters=10 optim_wrapper.segmentor.optimizer.lr=0.01')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # torch.distributed.launch passes --local-rank (torchrun sets LOCAL_RANK)
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    """Load ``args.config`` with the options of :func:`add_runner_args`:
+    overrides, launcher (gloo on CPU), work dir."""
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    cfg = load_config(args.config, args.cfg_options)
+    setup_launcher(cfg, args.launcher)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    return cfg

@@ -17,6 +17,18 @@ seg_loss = dict(
     type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
     avg_non_ignore=True)
 
+# ASPP classifier (paper Sec. 5): four 3x3 convs with dilations 6/12/18/24
+# straight to the classes. num_summed_branches=2: the official
+# Classifier_Module returns inside its loop, so only the 6- and 12-dilated
+# branches are summed; the released numbers were obtained that way.
+classifier = dict(
+    type='DeepLabV2Head',
+    num_classes=num_classes,
+    dilations=(6, 12, 18, 24),
+    num_summed_branches=2,
+    align_corners=True,  # nn.Upsample(..., align_corners=True)
+    loss_decode=seg_loss)
+
 segmentor = dict(
     type='MultiOutputEncoderDecoder',
     data_preprocessor=None,
@@ -29,29 +41,14 @@ segmentor = dict(
         out_indices=(2, 3),
         norm_cfg=dict(type='BN', requires_grad=False),
         norm_eval=False),
-    # ASPP classifier on conv5 (layer4), dilations 6/12/18/24 (paper Sec. 5).
-    # num_summed_branches=2: the official Classifier_Module returns inside its
-    # loop, so only the 6- and 12-dilated branches are summed; the released
-    # numbers were obtained that way.
-    decode_head=dict(
-        type='DeepLabV2Head',
-        in_channels=2048,
-        in_index=1,
-        num_classes=num_classes,
-        dilations=(6, 12, 18, 24),
-        num_summed_branches=2,
-        align_corners=True,  # nn.Upsample(..., align_corners=True)
-        loss_decode=seg_loss),
+    # ASPP classifier on conv5 (layer4), see `classifier` above.
+    decode_head=dict(classifier, in_channels=2048, in_index=1),
     # Multi-level: auxiliary ASPP classifier on conv4 (layer3), lambda_seg=0.1
     # (paper Sec. 6.1; LAMBDA_SEG in the official code).
     auxiliary_head=dict(
-        type='DeepLabV2Head',
+        classifier,
         in_channels=1024,
         in_index=0,
-        num_classes=num_classes,
-        dilations=(6, 12, 18, 24),
-        num_summed_branches=2,
-        align_corners=True,
         loss_decode=dict(seg_loss, loss_weight=0.1)),
     train_cfg=dict(),
     # Official evaluate_cityscapes.py: whole image, output upsampled to the

@@ -4,6 +4,7 @@
 # WEIGHT_DECAY 5e-4 (the paper says 1e-4 and Nesterov; the code uses 5e-4 and
 # plain momentum: we follow the code). Classifiers get 10x lr
 # (optim_parameters: get_10x_lr_params).
+_base_ = ['../default_hooks.py']
 segmentor_optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=2.5e-4, momentum=0.9, weight_decay=5e-4),
@@ -38,12 +39,6 @@ train_cfg = dict(type='IterBasedTrainLoop', max_iters=150000,
                  val_interval=5000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    # SAVE_PRED_EVERY 5000
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=5000),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+# SAVE_PRED_EVERY 5000
+default_hooks = dict(checkpoint=dict(interval=5000))
 randomness = dict(seed=1234)  # RANDOM_SEED

@@ -16,7 +16,5 @@ param_scheduler = [
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(
-    logger=dict(interval=25),
-    checkpoint=dict(interval=max_iters),
-    visualization=dict(type='SegVisualizationHook', draw=False))
+    logger=dict(interval=25), checkpoint=dict(interval=max_iters))
 randomness = dict(seed=0)

@@ -5,6 +5,7 @@
 # betas: not given in the paper and not verified in the official code;
 # (0.5, 0.999) is CycleGAN's setting, whose generator G_img follows.
 # No weight decay, no decay of the learning rate (none is given).
+_base_ = ['../default_hooks.py']
 adam = dict(type='Adam', lr=2e-4, betas=(0.5, 0.999))
 optim_wrapper = dict(
     constructor='mmagic.MultiOptimWrapperConstructor',
@@ -15,12 +16,7 @@ optim_wrapper = dict(
 
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=10000),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
+default_hooks = dict(checkpoint=dict(interval=10000))
 # Source image | translated image | predicted depth | predicted semantics.
 custom_hooks = [
     dict(type='TranslationVisualizationHook', interval=1000, out_dir='vis')

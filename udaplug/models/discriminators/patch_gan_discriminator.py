@@ -4,11 +4,11 @@ from typing import Optional
 from mmagic.models.archs import PatchDiscriminator
 
 from udaplug.registry import MODELS
-from ..generators.resnet_transform_generator import gaussian_init
+from ..utils.gaussian_init import GaussianInitMixin
 
 
 @MODELS.register_module()
-class PatchGANDiscriminator(PatchDiscriminator):
+class PatchGANDiscriminator(GaussianInitMixin, PatchDiscriminator):
     """mmagic's :class:`~mmagic.models.archs.PatchDiscriminator` (4x4
     convs, LeakyReLU 0.2, three stride-2 convs then two stride-1 convs; a
     70x70 receptive field with ``num_conv=3``) returning a map of logits.
@@ -43,14 +43,3 @@ class PatchGANDiscriminator(PatchDiscriminator):
             norm_cfg=norm_cfg,
             init_cfg=init_cfg)
         self.in_channels = in_channels
-
-    def init_weights(self) -> None:
-        if self.init_cfg is not None and \
-                self.init_cfg.get('type') == 'Pretrained':
-            return super(PatchDiscriminator, self).init_weights()
-        if self.init_type != 'normal':
-            raise ValueError(
-                f'{type(self).__name__}: only init_cfg type "normal" or '
-                f'"Pretrained" is supported, got {self.init_type!r}')
-        gaussian_init(self, self.init_gain)
-        self._is_init = True

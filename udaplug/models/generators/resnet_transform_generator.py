@@ -1,24 +1,12 @@
 """CycleGAN's ResNet generator as an image transform network."""
-import torch.nn as nn
 from mmagic.models.editors.cyclegan import ResnetGenerator
-from mmengine.model import normal_init
 
 from udaplug.registry import MODELS
-
-
-def gaussian_init(module: nn.Module, gain: float = 0.02) -> None:
-    """CycleGAN's ``init_type='normal'``: conv and linear weights ~ N(0,
-    gain), biases 0; BatchNorm weights ~ N(1, gain), biases 0. Instance norm
-    layers without affine parameters are left alone."""
-    for m in module.modules():
-        if isinstance(m, (nn.modules.conv._ConvNd, nn.Linear)):
-            normal_init(m, mean=0.0, std=gain, bias=0.0)
-        elif isinstance(m, nn.modules.batchnorm._BatchNorm):
-            normal_init(m, mean=1.0, std=gain, bias=0.0)
+from ..utils.gaussian_init import GaussianInitMixin
 
 
 @MODELS.register_module()
-class ResnetTransformGenerator(ResnetGenerator):
+class ResnetTransformGenerator(GaussianInitMixin, ResnetGenerator):
     """mmagic's :class:`~mmagic.models.ResnetGenerator` (the CycleGAN
     generator: 7x7 conv, two stride-2 convs, residual blocks, two
     transposed convs, 7x7 conv, tanh output) for image-to-image adaptation.
@@ -40,14 +28,3 @@ class ResnetTransformGenerator(ResnetGenerator):
         super().__init__(in_channels, out_channels, **kwargs)
         self.in_channels = in_channels
         self.out_channels = out_channels
-
-    def init_weights(self) -> None:
-        if self.init_cfg is not None and \
-                self.init_cfg.get('type') == 'Pretrained':
-            return super().init_weights()
-        if self.init_type != 'normal':
-            raise ValueError(
-                f'{type(self).__name__}: only init_cfg type "normal" or '
-                f'"Pretrained" is supported, got {self.init_type!r}')
-        gaussian_init(self, self.init_gain)
-        self._is_init = True
