@@ -12,11 +12,11 @@
 #
 # Same method, losses, loss weights, optimiser and 10-epoch schedule as
 # configs/gioada_synthia.py (paper Sec. 3.5) on the data of
-# configs/_base_/datasets/uda_demo_synthia_to_cityscapes.py, shrunk to train on a CPU in a
-# few minutes: images at 128x64, a narrow VGG-16 (16 instead of 64 base
-# channels, 128-channel fc6/fc7, randomly initialised: no ImageNet weights),
-# a narrow CycleGAN generator (16 base channels, 3 residual blocks) and
-# narrow PatchGANs (16 base channels). Not a reproduction of the paper.
+# configs/_base_/datasets/uda_demo_synthia_to_cityscapes.py, shrunk to train
+# on a CPU in a few minutes: images at 128x64, a narrow VGG-16 (16 instead of
+# 64 base channels, 128-channel fc6/fc7, randomly initialised: no ImageNet
+# weights), a narrow CycleGAN generator (16 base channels, 3 residual blocks)
+# and narrow PatchGANs (16 base channels). Not a reproduction of the paper.
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/models/gioada_vgg16.py',
@@ -38,45 +38,12 @@ model = dict(
         # softmax semantics (C) + depth (1), Sec. 3.3
         disc_output=dict(in_channels=num_classes + 1, base_channels=16)))
 
-# The demo pair's pipelines (depth normalised over the demo's depth range,
-# horizontal flip only, Sec. 3.5) at half the demo's 256x128 size.
-scale = (128, 64)
-source_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadDepthFromFile', depth_range=_base_.source_depth_range,
-         normalize=True),
-    dict(type='LoadAnnotations'),
-    dict(type='Resize', scale=scale, keep_ratio=False),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
-]
-target_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=scale, keep_ratio=False),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=scale, keep_ratio=False),
-    dict(type='LoadAnnotations'),  # evaluated at the label size (256x128)
-    dict(type='PackSegInputs'),
-]
-# Sec. 3.5: one source and one target image per iteration. Loading 128x64
-# PNGs is cheap: no worker processes (on a 2-core machine they only compete
-# with the training for the cores).
-train_dataloader = dict(
-    batch_size=1,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(
-        source=dict(pipeline=source_pipeline),
-        target=dict(pipeline=target_pipeline)))
-val_dataloader = dict(
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
+# Data: the base's pipelines (depth normalised over the demo's depth range,
+# horizontal flip only, Sec. 3.5) at 128x64, half the demo's 256x128, with
+# no loader worker processes (on a 2-core machine they only compete with the
+# training for the cores). Sec. 3.5: one source and one target image per
+# iteration.
+train_dataloader = dict(batch_size=1)
 
 # 10 epochs (Sec. 3.5) of the demo's 200 source images, one per iteration.
 source_size = 200

@@ -1,54 +1,9 @@
 # The embedded demo pair (tools/make_demo_data.py, default data/demo):
 # source-only training on the GTA5-style synthetic source, evaluated on the
-# Cityscapes-style "real" target val split (19 classes).
-demo_data_root = 'data/demo'
-# shown by the datasets when the demo data is missing
-demo_prepare = 'python tools/make_demo_data.py'
-# make_demo_data.py writes 256x128 images (width x height); the demo configs
-# train and predict at half that size so that they train in minutes on two
-# CPU cores. Metrics are computed at the labels' 256x128 (LoadAnnotations
-# follows Resize).
-source_scale = (128, 64)
-test_scale = (128, 64)
+# Cityscapes-style "real" target val split (19 classes): the data of
+# uda_demo_gta5_to_cityscapes.py without the target training set.
+_base_ = ['./uda_demo_gta5_to_cityscapes.py']
 train_batch_size = 8
-
-source_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='Resize', scale=source_scale, keep_ratio=False),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=test_scale, keep_ratio=False),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs'),
-]
-
 train_dataloader = dict(
     batch_size=train_batch_size,
-    num_workers=0,  # small PNGs; workers would compete for 2 CPU cores
-    persistent_workers=False,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='GTA5Dataset',
-        data_root=demo_data_root + '/gta5',
-        prepare_hint=demo_prepare,
-        data_prefix=dict(img_path='images', seg_map_path='labels'),
-        pipeline=source_pipeline))
-val_dataloader = dict(
-    batch_size=8,
-    num_workers=0,  # small PNGs; workers would compete for 2 CPU cores
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='CityscapesDataset',
-        data_root=demo_data_root + '/cityscapes',
-        prepare_hint=demo_prepare,
-        data_prefix=dict(
-            img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
-        pipeline=test_pipeline))
-test_dataloader = val_dataloader
-val_evaluator = dict(type='SubsetIoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator
+    dataset=dict(_base_.train_dataloader.dataset.source, _delete_=True))

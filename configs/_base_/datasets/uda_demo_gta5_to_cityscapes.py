@@ -1,9 +1,14 @@
 # The embedded demo pair (python tools/make_demo_data.py, default data/demo):
 # GTA5-style synthetic source -> Cityscapes-style "real" target, 19 classes.
-# Same structure as uda_gta5_to_cityscapes.py, at the demo's size.
+# uda_gta5_to_cityscapes.py at the demo's size: other roots, sizes and batch
+# sizes, horizontal flips, no loader workers.
+_base_ = ['./uda_gta5_to_cityscapes.py']
+
 demo_data_root = 'data/demo'
 # shown by the datasets when the demo data is missing
 demo_prepare = 'python tools/make_demo_data.py'
+source_data_root = demo_data_root + '/gta5'
+target_data_root = demo_data_root + '/cityscapes'
 # make_demo_data.py writes 256x128 (width x height) images; the demo configs
 # train and predict at half that size so that they train in minutes on two
 # CPU cores. Metrics are computed at the labels' 256x128 (LoadAnnotations
@@ -37,34 +42,21 @@ train_dataloader = dict(
     batch_size=train_batch_size,
     num_workers=0,  # small PNGs; workers would compete for 2 CPU cores
     persistent_workers=False,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
-        type='UDADataset',
         source=dict(
-            type='GTA5Dataset',
-            data_root=demo_data_root + '/gta5',
+            data_root=source_data_root,
             prepare_hint=demo_prepare,
-            data_prefix=dict(img_path='images', seg_map_path='labels'),
             pipeline=source_pipeline),
         target=dict(
-            type='CityscapesDataset',
-            data_root=demo_data_root + '/cityscapes',
+            data_root=target_data_root,
             prepare_hint=demo_prepare,
-            data_prefix=dict(img_path='leftImg8bit/train'),
-            pipeline=target_pipeline),
-        target_sampling='random'))
+            pipeline=target_pipeline)))
 val_dataloader = dict(
     batch_size=8,
     num_workers=0,  # small PNGs; workers would compete for 2 CPU cores
     persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type='CityscapesDataset',
-        data_root=demo_data_root + '/cityscapes',
+        data_root=target_data_root,
         prepare_hint=demo_prepare,
-        data_prefix=dict(
-            img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='SubsetIoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator

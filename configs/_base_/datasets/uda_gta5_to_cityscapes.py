@@ -2,8 +2,9 @@
 # official code (train_gta2cityscapes_multi.py, evaluate_cityscapes.py,
 # dataset/gta5_dataset.py, dataset/cityscapes_dataset.py).
 # Prepare the data with tools/convert_datasets/{gta5,cityscapes}.py (see
-# docs/datasets.md).
-#
+# docs/datasets.md). Dataloaders and metric: uda_loaders.py.
+_base_ = ['./uda_loaders.py']
+
 # Top-level variables a method config can read (``{{_base_.source_scale}}``)
 # or replace together with the pipelines that use them:
 source_data_root = 'data/gta5'
@@ -47,11 +48,7 @@ test_pipeline = [
 
 train_dataloader = dict(
     batch_size=train_batch_size,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
-        type='UDADataset',
         source=dict(
             type='GTA5Dataset',
             data_root=source_data_root,
@@ -61,13 +58,8 @@ train_dataloader = dict(
             type='CityscapesDataset',
             data_root=target_data_root,
             data_prefix=dict(img_path='leftImg8bit/train'),
-            pipeline=target_pipeline),
-        target_sampling='random'))
+            pipeline=target_pipeline)))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='CityscapesDataset',
         data_root=target_data_root,
@@ -75,6 +67,5 @@ val_dataloader = dict(
             img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-# mIoU over the 19 classes (AdaptSegNet Table 1), plus IoU per class.
-val_evaluator = dict(type='SubsetIoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator
+# The metric of uda_loaders.py: mIoU over the 19 classes (AdaptSegNet
+# Table 1), plus IoU per class.

@@ -2,6 +2,9 @@
 # building, pole, traffic light, traffic sign, vegetation, terrain, sky, car,
 # truck), with source depth. Prepare the data with
 # tools/convert_datasets/{vkitti,kitti}.py (see docs/datasets.md).
+# Dataloaders: uda_loaders.py.
+_base_ = ['./uda_loaders.py']
+
 source_data_root = 'data/vkitti'
 target_data_root = 'data/kitti'
 # GIO-Ada (Sec. 3.5): "Random horizontal flip is used for data
@@ -38,11 +41,7 @@ test_pipeline = [
 
 train_dataloader = dict(
     batch_size=train_batch_size,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
-        type='UDADataset',
         source=dict(
             type='VKittiDataset',
             data_root=source_data_root,
@@ -60,13 +59,8 @@ train_dataloader = dict(
             label_set='gioada10',
             data_root=target_data_root,
             data_prefix=dict(img_path='testing/image_2'),
-            pipeline=target_pipeline),
-        target_sampling='random'))
+            pipeline=target_pipeline)))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='KittiSegDataset',
         label_set='gioada10',
@@ -75,6 +69,5 @@ val_dataloader = dict(
             img_path='training/image_2', seg_map_path='training/semantic'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(
-    type='SubsetIoUMetric', iou_metrics=['mIoU'], all_name='mIoU10')
+val_evaluator = dict(all_name='mIoU10')
 test_evaluator = val_evaluator

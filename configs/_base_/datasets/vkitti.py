@@ -3,16 +3,4 @@
 # without the target training set.
 _base_ = ['./uda_vkitti_to_kitti.py']
 train_dataloader = dict(
-    _delete_=True,
-    batch_size=_base_.train_batch_size,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='VKittiDataset',
-        data_root=_base_.source_data_root,
-        data_prefix=dict(
-            img_path='vkitti_1.3.1_rgb',
-            seg_map_path='vkitti_1.3.1_scenegt',
-            depth_path='vkitti_1.3.1_depthgt'),
-        pipeline=_base_.source_pipeline))
+    dataset=dict(_base_.train_dataloader.dataset.source, _delete_=True))
