@@ -64,3 +64,45 @@ def test_missing_load_from_checkpoint_says_what_to_do(tmp_path):
         build_runner(cfg)
     assert str(tmp_path / 'init.pth') in str(err.value)
     assert 'load_from=None' in str(err.value)
+
+
+def test_class_count_mismatch_fails_before_training(tmp_path, demo_data):
+    from uda_helpers import demo_overrides, write_config
+
+    from udaplug.datasets import ClassMismatchError
+    config = write_config(
+        tmp_path / 'cfg.py', 'demo/adaptsegnet_demo.py',
+        demo_overrides(demo_data) + '''
+model = dict(
+    segmentor=dict(decode_head=dict(num_classes=5),
+                   auxiliary_head=dict(num_classes=5)),
+    discriminators=dict(disc_main=dict(in_channels=5),
+                        disc_aux=dict(in_channels=5)))
+''')
+    cfg = load_config(config)
+    cfg.work_dir = str(tmp_path / 'work')
+    with pytest.raises(ClassMismatchError) as err:
+        build_runner(cfg)
+    assert 'num_classes=5' in str(err.value)
+    assert '19 classes' in str(err.value)
+    assert 'GTA5Dataset' in str(err.value)
+
+
+def test_depth_missing_where_the_model_needs_it_fails_before_training(
+        tmp_path, demo_data):
+    from uda_helpers import write_config
+
+    from udaplug.datasets import DepthNotFoundError
+    config = write_config(
+        tmp_path / 'cfg.py', 'demo/gioada_demo.py', f'''
+train_dataloader = dict(dataset=dict(source=dict(
+    data_root={demo_data!r} + '/synthia',
+    pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
+              dict(type='PackSegInputs')])))
+''')
+    cfg = load_config(config)
+    cfg.work_dir = str(tmp_path / 'work')
+    with pytest.raises(DepthNotFoundError) as err:
+        build_runner(cfg)
+    assert 'SynthiaDataset' in str(err.value)
+    assert 'gt_depth_map' in str(err.value)

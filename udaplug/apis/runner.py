@@ -135,14 +135,66 @@ def set_data_roots(cfg: Config, roots: Dict[str, str]) -> None:
     visit_dataloaders(cfg, visit)
 
 
+def _source_dataset_cfg(cfg: Config) -> Optional[dict]:
+    """The config of the (source) training dataset, inside UDADataset and
+    dataset wrappers."""
+    loader = cfg.get('train_dataloader')
+    dataset = loader.get('dataset') if loader else None
+    while isinstance(dataset, dict):
+        inner = dataset.get('source', dataset.get('dataset'))
+        if not isinstance(inner, dict):
+            return dataset
+        dataset = inner
+    return None
+
+
+def check_model_matches_data(cfg: Config, model) -> None:
+    """Before training starts: the model predicts as many classes as the
+    training data has, and gets the depth it needs (e.g. GIO-Ada)."""
+    from udaplug.datasets import DepthNotFoundError, check_num_classes
+    from udaplug.datasets.checks import pipeline_loads_depth
+    from udaplug.models.segmentors import unwrap
+    from udaplug.registry import DATASETS
+    dataset = _source_dataset_cfg(cfg)
+    if dataset is None:
+        return
+    model = unwrap(model)
+    name = str(dataset.get('type'))
+    classes = (dataset.get('metainfo') or {}).get('classes')
+    if classes is None:
+        dataset_cls = DATASETS.get(name)
+        classes = getattr(dataset_cls, 'METAINFO', {}).get('classes')
+    seg = getattr(model, 'seg_model', model)
+    head = getattr(seg, 'decode_head', None)
+    num_classes = getattr(head, 'num_classes', None)
+    if classes and num_classes is not None:
+        check_num_classes(
+            num_classes, {'classes': classes},
+            what=f'model (decode_head, training on {name})')
+    needs = getattr(model, 'required_source_keys', ())
+    if 'gt_depth_map' in needs and \
+            not pipeline_loads_depth(dataset.get('pipeline')):
+        raise DepthNotFoundError(
+            f'{type(model).__name__} needs source depth (gt_depth_map), but '
+            f'the training dataset {name} (data_root '
+            f'{dataset.get("data_root")}) loads none: add '
+            'LoadDepthFromFile to its pipeline (and data_prefix '
+            "depth_path), or use a dataset with depth.")
+
+
 def build_runner(cfg: Config) -> Runner:
-    """Build the runner named by ``cfg.runner_type`` (default: Runner)."""
+    """Build the runner named by ``cfg.runner_type`` (default: Runner),
+    checking first that the files it needs exist and then that the model
+    fits the training data."""
     check_load_from(cfg)
     register_all_modules(init_default_scope=False)
     with explain_unknown_types():
         if 'runner_type' not in cfg:
-            return Runner.from_cfg(cfg)
-        return RUNNERS.build(cfg)
+            runner = Runner.from_cfg(cfg)
+        else:
+            runner = RUNNERS.build(cfg)
+    check_model_matches_data(cfg, runner.model)
+    return runner
 
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
