@@ -23,25 +23,27 @@ test_scale = (1024, 512)
 # Official code: --batch-size 1 (one source and one target image per step);
 # no random mirror, no random scaling (both default off).
 train_batch_size = 1
+# The official datasets resize with PIL (Image.BICUBIC for images,
+# Image.NEAREST for labels): backend='pillow' gives the same filters.
 
 source_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
     dict(type='Resize', scale=source_scale, keep_ratio=False,
-         interpolation='bicubic'),
+         interpolation='bicubic', backend='pillow'),
     dict(type='PackSegInputs'),
 ]
 # The target training pipeline loads no labels.
 target_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=target_scale, keep_ratio=False,
-         interpolation='bicubic'),
+         interpolation='bicubic', backend='pillow'),
     dict(type='PackSegInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=test_scale, keep_ratio=False,
-         interpolation='bicubic'),
+         interpolation='bicubic', backend='pillow'),
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs'),
 ]

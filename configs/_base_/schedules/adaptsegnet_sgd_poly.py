@@ -3,7 +3,11 @@
 # Segmentation network: SGD, LEARNING_RATE 2.5e-4, MOMENTUM 0.9,
 # WEIGHT_DECAY 5e-4 (the paper says 1e-4 and Nesterov; the code uses 5e-4 and
 # plain momentum: we follow the code). Classifiers get 10x lr
-# (optim_parameters: get_10x_lr_params).
+# (optim_parameters: get_10x_lr_params). Not reproduced: the official
+# get_1x_lr_params_NOscale collects parameters from every nested module's
+# .parameters(), so the block convs are listed three times and the
+# downsample convs four times (the stem conv once), and PyTorch's SGD updates
+# them that many times per step; here every parameter is updated once.
 _base_ = ['../default_hooks.py']
 segmentor_optim_wrapper = dict(
     type='OptimWrapper',
