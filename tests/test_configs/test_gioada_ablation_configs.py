@@ -9,7 +9,7 @@ from gioada_helpers import (REPO_ROOT, one_iteration_cfg,
                             train_step_from_cfg, write_kitti, write_vkitti)
 from mmengine.config import Config
 
-from udaplug.models.segmentors.gioada import input_channels
+from udaplug.models.segmentors.base_uda import input_channels
 
 C = 10
 ABLATIONS = {

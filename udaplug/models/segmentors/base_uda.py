@@ -18,6 +18,19 @@ class NonFiniteLossError(FloatingPointError):
     """A loss became NaN or infinite: training stops."""
 
 
+def input_channels(net: nn.Module) -> Optional[int]:
+    """Input channels of a network: its ``in_channels`` attribute, else
+    those of its first convolution (mmagic's generators and PatchGAN store
+    none)."""
+    got = getattr(net, 'in_channels', None)
+    if isinstance(got, int):
+        return got
+    for module in net.modules():
+        if isinstance(module, nn.modules.conv._ConvNd):
+            return module.in_channels
+    return None
+
+
 def unwrap(module: nn.Module) -> nn.Module:
     """The module inside a (Distributed)DataParallel wrapper, or itself."""
     return module.module if is_model_wrapper(module) else module
@@ -128,8 +141,7 @@ class BaseUDASegmentor(BaseModel):
     def check_in_channels(self, name: str, expected: int, what: str) -> None:
         """Fail at build time when network ``name`` does not take
         ``expected`` input channels."""
-        net = self.network(name, wrapped=False)
-        got = getattr(net, 'in_channels', None)
+        got = input_channels(self.network(name, wrapped=False))
         if got is not None and got != expected:
             raise ValueError(
                 f'{type(self).__name__}: {name} takes in_channels={got}, but '

@@ -35,19 +35,6 @@ IMAGE_DISCRIMINATOR = 'disc_img'
 _DEPTH_TOLERANCE = 1e-3
 
 
-def input_channels(net: nn.Module) -> Optional[int]:
-    """Input channels of a network: its ``in_channels`` attribute, else
-    those of its first convolution (mmagic's generators and PatchGAN store
-    none)."""
-    got = getattr(net, 'in_channels', None)
-    if isinstance(got, int):
-        return got
-    for module in net.modules():
-        if isinstance(module, nn.modules.conv._ConvNd):
-            return module.in_channels
-    return None
-
-
 def output_channels(net: nn.Module) -> Optional[int]:
     """Output channels of a network's last convolution."""
     last = None
@@ -251,7 +238,7 @@ class GIOAda(BaseUDASegmentor):
                 f'one-hot semantics ({c})' if k == 'semantics' else
                 'depth (1)' for k in self.conditions
             ])
-            self._check_in(GENERATOR, expected,
+            self.check_in_channels(GENERATOR, expected,
                            f'{parts} (transform_inputs='
                            f'{self.transform_inputs!r})')
             out = output_channels(self.network(GENERATOR, wrapped=False))
@@ -259,24 +246,16 @@ class GIOAda(BaseUDASegmentor):
                 raise ValueError(
                     f'GIOAda: {GENERATOR} outputs {out} channels; the '
                     'translated image needs out_channels=3')
-            self._check_in(IMAGE_DISCRIMINATOR, 3, 'an image (3)')
+            self.check_in_channels(IMAGE_DISCRIMINATOR, 3, 'an image (3)')
         for name, kind in self.output_discriminators.items():
             expected, what = {
                 'joint': (c + 1, f'softmax semantics ({c}) + depth (1)'),
                 'seg': (c, f'softmax semantics ({c})'),
                 'depth': (1, 'depth (1)'),
             }[kind]
-            self._check_in(name, expected,
+            self.check_in_channels(name, expected,
                            f'{what} (output_alignment='
                            f'{self.output_alignment!r})')
-
-    def _check_in(self, name: str, expected: int, what: str) -> None:
-        got = input_channels(self.network(name, wrapped=False))
-        if got is not None and got != expected:
-            raise ValueError(
-                f'GIOAda: {name} takes in_channels={got}, but its input is '
-                f'{what} = {expected} channels (num_classes='
-                f'{self.num_classes}); set in_channels={expected}')
 
     @property
     def conditions(self) -> Tuple[str, ...]:
