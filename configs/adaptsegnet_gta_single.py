@@ -7,11 +7,9 @@ _base_ = ['./adaptsegnet_gta.py']
 model = dict(
     segmentor=dict(auxiliary_head=None),
     discriminators=dict(
-        _delete_=True,
-        disc_main=dict(type='FCDiscriminator', in_channels=19)),
+        _delete_=True, disc_main=dict(type='FCDiscriminator', in_channels=19)),
     adversarial_levels=dict(
-        _delete_=True,
-        seg=dict(discriminator='disc_main', loss_weight=0.001)))
+        _delete_=True, seg=dict(discriminator='disc_main', loss_weight=0.001)))
 optim_wrapper = dict(
     _delete_=True,
     constructor='mmagic.MultiOptimWrapperConstructor',

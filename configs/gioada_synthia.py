@@ -29,18 +29,26 @@ synthia_depth_range = (0, 65535)
 flip_prob = 0.5  # Sec. 3.5: random horizontal flip, the only augmentation
 source_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadDepthFromFile', depth_range=synthia_depth_range,
-         normalize=True),
+    dict(
+        type='LoadDepthFromFile',
+        depth_range=synthia_depth_range,
+        normalize=True),
     dict(type='LoadAnnotations'),
-    dict(type='Resize', scale=_base_.source_scale, keep_ratio=False,
-         interpolation='bicubic'),  # label and depth: nearest
+    dict(
+        type='Resize',
+        scale=_base_.source_scale,
+        keep_ratio=False,
+        interpolation='bicubic'),  # label and depth: nearest
     dict(type='RandomFlip', prob=flip_prob),
     dict(type='PackSegInputs'),
 ]
 target_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=_base_.target_scale, keep_ratio=False,
-         interpolation='bicubic'),
+    dict(
+        type='Resize',
+        scale=_base_.target_scale,
+        keep_ratio=False,
+        interpolation='bicubic'),
     dict(type='RandomFlip', prob=flip_prob),
     dict(type='PackSegInputs'),
 ]

@@ -24,9 +24,15 @@ TRANSFORM_EXTRA = {
     'both': lambda c: c + 1,
 }
 ALIGNMENT_DISCS = {
-    'joint': {'disc_output': lambda c: c + 1},
-    'semantic': {'disc_output': lambda c: c},
-    'depth': {'disc_output': lambda c: 1},
+    'joint': {
+        'disc_output': lambda c: c + 1
+    },
+    'semantic': {
+        'disc_output': lambda c: c
+    },
+    'depth': {
+        'disc_output': lambda c: 1
+    },
     'separate': {
         'disc_output_seg': lambda c: c,
         'disc_output_depth': lambda c: 1
@@ -125,23 +131,31 @@ class _FixedScaler:
         return self.scale
 
 
-def optim_wrappers(model, lr: float = 2e-4, scales: dict = None,
+def optim_wrappers(model,
+                   lr: float = 2e-4,
+                   scales: dict = None,
                    wrapper=RecordingOptimWrapper) -> OptimWrapperDict:
     scales = scales or {}
     names = ['segmentor', *model.generator_names, *model.discriminator_names]
     return OptimWrapperDict(
         **{
-            name: wrapper(
+            name:
+            wrapper(
                 torch.optim.Adam(
-                    getattr(model, name).parameters(), lr=lr,
+                    getattr(model, name).parameters(),
+                    lr=lr,
                     betas=(0.5, 0.999)),
                 scale=scales.get(name, 1.0))
             for name in names
         })
 
 
-def depth_sample(h: int, w: int, num_classes: int, labelled: bool = True,
-                 depth: bool = True, seed: int = 0,
+def depth_sample(h: int,
+                 w: int,
+                 num_classes: int,
+                 labelled: bool = True,
+                 depth: bool = True,
+                 seed: int = 0,
                  img_path: str = None) -> SegDataSample:
     gen = torch.Generator().manual_seed(seed)
     sample = SegDataSample()
@@ -155,37 +169,53 @@ def depth_sample(h: int, w: int, num_classes: int, labelled: bool = True,
         label[:, :2, :2] = 255  # some ignored pixels
         sample.gt_sem_seg = PixelData(data=label)
     if depth:
-        sample.gt_depth_map = PixelData(data=torch.rand(1, h, w,
-                                                        generator=gen))
+        sample.gt_depth_map = PixelData(
+            data=torch.rand(1, h, w, generator=gen))
     return sample
 
 
-def gioada_batch(num_classes: int = 4, source_hw=(32, 64), target_hw=(32, 48),
-                 depth: bool = True, seed: int = 0) -> dict:
+def gioada_batch(num_classes: int = 4,
+                 source_hw=(32, 64),
+                 target_hw=(32, 48),
+                 depth: bool = True,
+                 seed: int = 0) -> dict:
     """A paired batch as UDADataset + pseudo_collate produce it, the source
     with labels and normalised depth."""
     gen = torch.Generator().manual_seed(seed)
     return dict(
         source=dict(
-            inputs=[torch.randint(0, 256, (3, *source_hw), generator=gen,
-                                  dtype=torch.uint8)],
+            inputs=[
+                torch.randint(
+                    0, 256, (3, *source_hw), generator=gen, dtype=torch.uint8)
+            ],
             data_samples=[
                 depth_sample(*source_hw, num_classes, depth=depth, seed=seed)
             ]),
         target=dict(
-            inputs=[torch.randint(0, 256, (3, *target_hw), generator=gen,
-                                  dtype=torch.uint8)],
+            inputs=[
+                torch.randint(
+                    0, 256, (3, *target_hw), generator=gen, dtype=torch.uint8)
+            ],
             data_samples=[
-                depth_sample(*target_hw, num_classes, labelled=False,
-                             depth=False, seed=seed + 1)
+                depth_sample(
+                    *target_hw,
+                    num_classes,
+                    labelled=False,
+                    depth=False,
+                    seed=seed + 1)
             ]))
 
 
 # --- tiny datasets in their native on-disk layouts --------------------------
 VKITTI_COLOURS = {  # category -> colour of the class image (any distinct)
-    'Road': (100, 60, 100), 'Building': (140, 140, 140), 'Sky': (90, 200, 255),
-    'Tree': (0, 199, 0), 'Car': (200, 200, 0), 'Pole': (255, 130, 0),
-    'GuardRail': (250, 100, 255), 'Truck': (160, 60, 60)
+    'Road': (100, 60, 100),
+    'Building': (140, 140, 140),
+    'Sky': (90, 200, 255),
+    'Tree': (0, 199, 0),
+    'Car': (200, 200, 0),
+    'Pole': (255, 130, 0),
+    'GuardRail': (250, 100, 255),
+    'Truck': (160, 60, 60)
 }
 
 
@@ -195,6 +225,7 @@ def write_vkitti(root: str, num: int = 2, size=(64, 32), seed: int = 0):
     the data layer's converter (``*_labelTrainIds.png``)."""
     import cv2
     import numpy as np
+
     from udaplug.datasets.converters import convert_vkitti
     rng = np.random.default_rng(seed)
     w, h = size
@@ -203,8 +234,9 @@ def write_vkitti(root: str, num: int = 2, size=(64, 32), seed: int = 0):
     for sub in ('vkitti_1.3.1_rgb', 'vkitti_1.3.1_scenegt',
                 'vkitti_1.3.1_depthgt'):
         os.makedirs(osp.join(root, sub, world, variation), exist_ok=True)
-    with open(osp.join(gt_dir, f'{world}_{variation}_scenegt_rgb_encoding'
-                       '.txt'), 'w') as f:
+    with open(
+            osp.join(gt_dir, f'{world}_{variation}_scenegt_rgb_encoding'
+                     '.txt'), 'w') as f:
         f.write('Category(:id) r g b\n')
         for cat, (r, g, b) in VKITTI_COLOURS.items():
             f.write(f'{cat} {r} {g} {b}\n')
@@ -231,6 +263,7 @@ def write_kitti(root: str, num: int = 2, size=(64, 32), seed: int = 1):
     with Cityscapes label ids, ``testing/image_2``), then the converter."""
     import cv2
     import numpy as np
+
     from udaplug.datasets.converters import convert_kitti
     from udaplug.datasets.label_sets import CITYSCAPES_NAME_TO_ID
     rng = np.random.default_rng(seed)
@@ -238,7 +271,8 @@ def write_kitti(root: str, num: int = 2, size=(64, 32), seed: int = 1):
     ids = np.array([
         CITYSCAPES_NAME_TO_ID[n]
         for n in ('road', 'building', 'sky', 'car', 'vegetation', 'pole')
-    ], dtype=np.uint8)
+    ],
+                   dtype=np.uint8)
     for split in ('training', 'testing'):
         os.makedirs(osp.join(root, split, 'image_2'), exist_ok=True)
     os.makedirs(osp.join(root, 'training', 'semantic'), exist_ok=True)
@@ -277,8 +311,12 @@ def _set_resize(pipeline, scale):
             t['scale'] = scale
 
 
-def one_iteration_cfg(path, work_dir: str, roots: dict,
-                      num_classes: int, size=(64, 32), validate=True):
+def one_iteration_cfg(path,
+                      work_dir: str,
+                      roots: dict,
+                      num_classes: int,
+                      size=(64, 32),
+                      validate=True):
     """Load config ``path`` (or copy a loaded ``Config``) and make it run
     one tiny iteration on CPU:
     shrunk networks, data from ``roots`` (``source``, ``target`` and
@@ -319,6 +357,7 @@ def run_one_iteration(cfg, tmp_path) -> dict:
     and the logged scalars."""
     import glob
     import json
+
     from uda_helpers import load_tool
     path = osp.join(str(tmp_path), 'config.py')
     cfg.dump(path)
@@ -347,14 +386,14 @@ def train_step_from_cfg(cfg):
     optimizer wrappers and the log variables."""
     from mmengine.dataset import pseudo_collate
 
-    from udaplug.registry import (DATASETS, MODELS,
-                                  OPTIM_WRAPPER_CONSTRUCTORS)
+    from udaplug.registry import DATASETS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS
     model = MODELS.build(cfg.model)
     model.init_weights()
     optim_cfg = copy.deepcopy(cfg.optim_wrapper.to_dict())
     constructor = optim_cfg.pop('constructor')
     wrappers = OPTIM_WRAPPER_CONSTRUCTORS.build(
-        dict(type=constructor, optim_wrapper_cfg=optim_cfg))(model)
+        dict(type=constructor, optim_wrapper_cfg=optim_cfg))(
+            model)
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     batch = pseudo_collate([dataset[0]])
     log_vars = model.train_step(batch, wrappers)

@@ -37,10 +37,14 @@ def tiny_optim_wrapper(model, amp: bool = False):
         for wrapper in cfg.values():
             wrapper['type'] = 'MixedPrecisionOptimWrapper'
     return OPTIM_WRAPPER_CONSTRUCTORS.build(
-        dict(type=constructor, optim_wrapper_cfg=cfg))(model)
+        dict(type=constructor, optim_wrapper_cfg=cfg))(
+            model)
 
 
-def seg_sample(h: int, w: int, num_classes: int, labelled: bool = True,
+def seg_sample(h: int,
+               w: int,
+               num_classes: int,
+               labelled: bool = True,
                seed: int = 0) -> SegDataSample:
     sample = SegDataSample()
     if labelled:
@@ -51,7 +55,9 @@ def seg_sample(h: int, w: int, num_classes: int, labelled: bool = True,
     return sample
 
 
-def uda_batch(num_classes: int = 4, source_hw=(64, 64), target_hw=(48, 64),
+def uda_batch(num_classes: int = 4,
+              source_hw=(64, 64),
+              target_hw=(48, 64),
               seed: int = 0) -> dict:
     """A paired batch as UDADataset + pseudo_collate produce it."""
     gen = torch.Generator().manual_seed(seed)
@@ -61,9 +67,8 @@ def uda_batch(num_classes: int = 4, source_hw=(64, 64), target_hw=(48, 64),
             data_samples=[seg_sample(*source_hw, num_classes, seed=seed)]),
         target=dict(
             inputs=[torch.rand(3, *target_hw, generator=gen) * 255],
-            data_samples=[
-                seg_sample(*target_hw, num_classes, labelled=False)
-            ]))
+            data_samples=[seg_sample(*target_hw, num_classes,
+                                     labelled=False)]))
 
 
 def load_tool(relpath: str):
@@ -129,7 +134,10 @@ test_dataloader = val_dataloader
 '''
 
 
-def shrink_for_cpu(cfg, data_roots: dict, size=(128, 64), iters: int = 1,
+def shrink_for_cpu(cfg,
+                   data_roots: dict,
+                   size=(128, 64),
+                   iters: int = 1,
                    work_dir: str = None):
     """Make a real config trainable for ``iters`` iterations on tiny data:
     ``data_roots`` maps the config's data roots to the test's, every Resize
@@ -141,8 +149,7 @@ def shrink_for_cpu(cfg, data_roots: dict, size=(128, 64), iters: int = 1,
         if node.get('type') == 'Resize':
             node['scale'] = tuple(size)
         if 'num_workers' in node:
-            node.update(num_workers=0, persistent_workers=False,
-                        batch_size=1)
+            node.update(num_workers=0, persistent_workers=False, batch_size=1)
 
     set_data_roots(cfg, data_roots)
     visit_dataloaders(cfg, shrink)

@@ -92,14 +92,14 @@ def main(argv=None):
     rows = []
     for title, name, config in METHODS:
         print(f'\n=== {title}: {config} ===')
-        metrics, seconds, show_dir = run_method(
-            config, osp.join(args.work_dir, name), args.data_root,
-            args.iters, args.cfg_options)
+        metrics, seconds, show_dir = run_method(config,
+                                                osp.join(args.work_dir,
+                                                         name), args.data_root,
+                                                args.iters, args.cfg_options)
         rows.append((title, config, metrics['mIoU'], seconds, show_dir))
-    lines = [
-        '| method | config | target mIoU (demo val) | time (s) | predictions |',
-        '| --- | --- | --- | --- | --- |'
-    ] + [
+    header = ('| method | config | target mIoU (demo val) | time (s) '
+              '| predictions |')
+    lines = [header, '| --- | --- | --- | --- | --- |'] + [
         f'| {title} | {config} | {miou:.2f} | {seconds:.0f} | {show} |'
         for title, config, miou, seconds, show in rows
     ]

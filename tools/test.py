@@ -29,7 +29,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'Checkpoint file not found: {args.checkpoint}')
+        raise FileNotFoundError(
+            f'Checkpoint file not found: {args.checkpoint}')
     cfg = config_from_args(args)
     cfg.load_from = args.checkpoint
     if args.show_dir:

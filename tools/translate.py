@@ -62,8 +62,8 @@ from udaplug.apis import load_config
 from udaplug.registry import DATASETS, MODELS
 from udaplug.utils import explain_unknown_types, register_all_modules
 
-KEPT_TRANSFORMS = ('LoadImageFromFile', 'LoadDepthFromFile',
-                   'LoadAnnotations', 'Resize', 'PackSegInputs')
+KEPT_TRANSFORMS = ('LoadImageFromFile', 'LoadDepthFromFile', 'LoadAnnotations',
+                   'Resize', 'PackSegInputs')
 PACK_META_KEYS = ('img_path', 'seg_map_path', 'depth_map_path', 'ori_shape',
                   'img_shape', 'pad_shape', 'scale_factor', 'flip',
                   'flip_direction', 'reduce_zero_label')
@@ -78,13 +78,18 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument(
-        '--max-images', type=int, default=None,
+        '--max-images',
+        type=int,
+        default=None,
         help='translate only the first N images')
     parser.add_argument(
-        '--device', default=None,
+        '--device',
+        default=None,
         help='cuda or cpu (default: cuda when available)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override settings of the config, key=value')
     return parser.parse_args(argv)
 
@@ -184,7 +189,10 @@ def translated_dataset_cfg(source_cfg: dict, out: str,
     return dataset
 
 
-def translate(cfg, checkpoint: str, out: str, max_images=None,
+def translate(cfg,
+              checkpoint: str,
+              out: str,
+              max_images=None,
               device=None) -> dict:
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
     model = build_model(cfg, checkpoint, device)
@@ -224,15 +232,15 @@ def translate(cfg, checkpoint: str, out: str, max_images=None,
                 depth_to_file_unit(depth, depth_loader))
         bar.update()
     print()
-    dataset_cfg = translated_dataset_cfg(source_cfg, out,
-                                         depth_loader is not None)
+    dataset_cfg = translated_dataset_cfg(source_cfg, out, depth_loader
+                                         is not None)
     with open(osp.join(out, 'translated_source.py'), 'w') as f:
         f.write('# Dataset config of the images translated by '
                 'tools/translate.py\n'
                 f'# (model: {type(model).__name__}, checkpoint: '
                 f'{checkpoint}).\n')
-        f.write('translated_source = ' + pprint.pformat(
-            dataset_cfg, sort_dicts=False, width=76) + '\n')
+        f.write('translated_source = ' +
+                pprint.pformat(dataset_cfg, sort_dicts=False, width=76) + '\n')
     info = dict(
         config=getattr(cfg, 'filename', None),
         checkpoint=checkpoint,

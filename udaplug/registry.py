@@ -37,31 +37,32 @@ HOOKS = Registry('hook', parent=MMSEG_HOOKS, locations=['udaplug.engine'])
 DATASETS = Registry(
     'dataset', parent=MMSEG_DATASETS, locations=['udaplug.datasets'])
 DATA_SAMPLERS = Registry(
-    'data sampler', parent=MMSEG_DATA_SAMPLERS,
-    locations=['udaplug.datasets'])
+    'data sampler', parent=MMSEG_DATA_SAMPLERS, locations=['udaplug.datasets'])
 TRANSFORMS = Registry(
     'transform', parent=MMSEG_TRANSFORMS, locations=['udaplug.datasets'])
 MODELS = Registry('model', parent=MMSEG_MODELS, locations=['udaplug.models'])
 # The runner looks model wrappers up with ``Registry.get`` on mmengine's root
 # registry, which resolves a scope prefix only for the root's direct children:
 # so this one hangs from the root (mmseg registers no wrappers), and configs
-# name udaplug's wrappers with the prefix: 'udaplug.UDADistributedDataParallel'.
+# name udaplug's wrappers with the prefix:
+# 'udaplug.UDADistributedDataParallel'.
 MODEL_WRAPPERS = Registry(
-    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS,
+    'model_wrapper',
+    parent=MMENGINE_MODEL_WRAPPERS,
     locations=['udaplug.models'])
 WEIGHT_INITIALIZERS = Registry(
     'weight initializer', parent=MMSEG_WEIGHT_INITIALIZERS)
 OPTIMIZERS = Registry(
     'optimizer', parent=MMSEG_OPTIMIZERS, locations=['udaplug.engine'])
 OPTIM_WRAPPERS = Registry(
-    'optim_wrapper', parent=MMSEG_OPTIM_WRAPPERS,
-    locations=['udaplug.engine'])
+    'optim_wrapper', parent=MMSEG_OPTIM_WRAPPERS, locations=['udaplug.engine'])
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer wrapper constructor',
     parent=MMSEG_OPTIM_WRAPPER_CONSTRUCTORS,
     locations=['udaplug.engine'])
 PARAM_SCHEDULERS = Registry(
-    'parameter scheduler', parent=MMSEG_PARAM_SCHEDULERS,
+    'parameter scheduler',
+    parent=MMSEG_PARAM_SCHEDULERS,
     locations=['udaplug.engine'])
 METRICS = Registry(
     'metric', parent=MMSEG_METRICS, locations=['udaplug.evaluation'])
@@ -69,10 +70,12 @@ EVALUATOR = Registry(
     'evaluator', parent=MMSEG_EVALUATOR, locations=['udaplug.evaluation'])
 TASK_UTILS = Registry('task util', parent=MMSEG_TASK_UTILS)
 VISUALIZERS = Registry(
-    'visualizer', parent=MMSEG_VISUALIZERS,
+    'visualizer',
+    parent=MMSEG_VISUALIZERS,
     locations=['udaplug.visualization'])
 VISBACKENDS = Registry(
-    'vis_backend', parent=MMSEG_VISBACKENDS,
+    'vis_backend',
+    parent=MMSEG_VISBACKENDS,
     locations=['udaplug.visualization'])
 LOG_PROCESSORS = Registry('log_processor', parent=MMSEG_LOG_PROCESSORS)
 INFERENCERS = Registry('inferencer', parent=MMSEG_INFERENCERS)
@@ -82,6 +85,5 @@ __all__ = [
     'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS',
     'WEIGHT_INITIALIZERS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
     'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'METRICS', 'EVALUATOR',
-    'TASK_UTILS', 'VISUALIZERS', 'VISBACKENDS', 'LOG_PROCESSORS',
-    'INFERENCERS'
+    'TASK_UTILS', 'VISUALIZERS', 'VISBACKENDS', 'LOG_PROCESSORS', 'INFERENCERS'
 ]

@@ -8,8 +8,8 @@
 #
 # The method is the one of configs/adaptsegnet_gta.py (multi-level, the
 # official loss weights, discriminators and optimisers); what is shrunk for
-# the demo: a half-width ResNet-18 DeepLab-v2 from random weights, 128x64 images
-# (4 per domain and step) and the
+# the demo: a half-width ResNet-18 DeepLab-v2 from random weights, 128x64
+# images (4 per domain and step) and the
 # short schedule of _base_/schedules/demo_sgd_poly.py.
 _base_ = [
     '../_base_/default_runtime.py',

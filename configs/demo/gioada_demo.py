@@ -31,8 +31,7 @@ model = dict(
     # image (3) + one-hot semantics (C) + normalised depth (1), Sec. 3.2
     generators=dict(
         gen_img=dict(
-            in_channels=3 + num_classes + 1, base_channels=16,
-            num_blocks=3)),
+            in_channels=3 + num_classes + 1, base_channels=16, num_blocks=3)),
     discriminators=dict(
         disc_img=dict(base_channels=16),
         # softmax semantics (C) + depth (1), Sec. 3.3

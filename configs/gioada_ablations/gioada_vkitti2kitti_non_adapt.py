@@ -14,6 +14,9 @@ optim_wrapper = dict(
     constructor='mmagic.MultiOptimWrapperConstructor',
     segmentor=dict(type='OptimWrapper', optimizer=_base_.adam))
 custom_hooks = [
-    dict(type='TranslationVisualizationHook', interval=1000, out_dir='vis',
-         panels=('source_image', 'depth_pred', 'seg_pred'))
+    dict(
+        type='TranslationVisualizationHook',
+        interval=1000,
+        out_dir='vis',
+        panels=('source_image', 'depth_pred', 'seg_pred'))
 ]

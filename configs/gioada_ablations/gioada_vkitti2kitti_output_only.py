@@ -16,6 +16,9 @@ optim_wrapper = dict(
     disc_output=dict(type='OptimWrapper', optimizer=_base_.adam))
 # no translated image to show
 custom_hooks = [
-    dict(type='TranslationVisualizationHook', interval=1000, out_dir='vis',
-         panels=('source_image', 'depth_pred', 'seg_pred'))
+    dict(
+        type='TranslationVisualizationHook',
+        interval=1000,
+        out_dir='vis',
+        panels=('source_image', 'depth_pred', 'seg_pred'))
 ]

@@ -10,15 +10,22 @@ from uda_helpers import REPO_ROOT, shrink_for_cpu
 from udaplug.apis import build_runner, load_config
 
 CONFIGS = {
-    'adaptsegnet_gta.py': dict(
-        levels={'seg': 0.001, 'aux': 0.0002}, gan='vanilla', classes=19),
-    'adaptsegnet_gta_single.py': dict(
-        levels={'seg': 0.001}, gan='vanilla', classes=19),
-    'adaptsegnet_gta_lsgan.py': dict(
-        levels={'seg': 0.01}, gan='lsgan', classes=19),
-    'adaptsegnet_synthia.py': dict(
-        levels={'seg': 0.001, 'aux': 0.0002}, gan='vanilla', classes=16),
-    'source_only_gta.py': dict(levels={}, gan=None, classes=19),
+    'adaptsegnet_gta.py':
+    dict(levels={
+        'seg': 0.001,
+        'aux': 0.0002
+    }, gan='vanilla', classes=19),
+    'adaptsegnet_gta_single.py':
+    dict(levels={'seg': 0.001}, gan='vanilla', classes=19),
+    'adaptsegnet_gta_lsgan.py':
+    dict(levels={'seg': 0.01}, gan='lsgan', classes=19),
+    'adaptsegnet_synthia.py':
+    dict(levels={
+        'seg': 0.001,
+        'aux': 0.0002
+    }, gan='vanilla', classes=16),
+    'source_only_gta.py':
+    dict(levels={}, gan=None, classes=19),
 }
 
 
@@ -58,7 +65,8 @@ def test_official_settings(name):
     assert cfg.train_cfg.max_iters == 150000
     assert cfg.randomness.seed == 1234
     assert cfg.data_preprocessor.mean == [
-        104.00698793, 116.66876762, 122.67891434]
+        104.00698793, 116.66876762, 122.67891434
+    ]
     assert 'adaptsegnet_deeplabv2_r101_init' in cfg.load_from
 
 
@@ -75,8 +83,11 @@ def test_one_training_iteration_on_native_data(name, demo_data, tmp_path):
     runner.train()
 
     hub = runner.message_hub
-    losses = {k: v.current() for k, v in hub.log_scalars.items()
-              if k.startswith('train/') and 'loss' in k}
+    losses = {
+        k: v.current()
+        for k, v in hub.log_scalars.items()
+        if k.startswith('train/') and 'loss' in k
+    }
     assert 'train/decode.loss_ce' in losses
     for level in CONFIGS[name]['levels']:
         assert f'train/loss_adv_{level}' in losses

@@ -5,8 +5,8 @@ test_gioada_ablation_configs_output.py."""
 import os.path as osp
 
 import pytest
-from gioada_helpers import (REPO_ROOT, one_iteration_cfg,
-                            train_step_from_cfg, write_kitti, write_vkitti)
+from gioada_helpers import (REPO_ROOT, one_iteration_cfg, train_step_from_cfg,
+                            write_kitti, write_vkitti)
 from mmengine.config import Config
 
 from udaplug.models.segmentors.base_uda import input_channels
@@ -17,18 +17,34 @@ ABLATIONS = {
     #               output_alignment, {network: input channels})
     'non_adapt': (False, False, None, None, {}),
     'input_only': (True, False, 'both', None, {
-        'gen_img': 3 + C + 1, 'disc_img': 3}),
-    'output_only': (False, True, None, 'joint', {'disc_output': C + 1}),
+        'gen_img': 3 + C + 1,
+        'disc_img': 3
+    }),
+    'output_only': (False, True, None, 'joint', {
+        'disc_output': C + 1
+    }),
     'transform_none': (True, False, 'none', None, {
-        'gen_img': 3, 'disc_img': 3}),
+        'gen_img': 3,
+        'disc_img': 3
+    }),
     'transform_depth': (True, False, 'depth', None, {
-        'gen_img': 4, 'disc_img': 3}),
+        'gen_img': 4,
+        'disc_img': 3
+    }),
     'transform_sem': (True, False, 'semantics', None, {
-        'gen_img': 3 + C, 'disc_img': 3}),
-    'align_sem': (False, True, None, 'semantic', {'disc_output': C}),
-    'align_depth': (False, True, None, 'depth', {'disc_output': 1}),
+        'gen_img': 3 + C,
+        'disc_img': 3
+    }),
+    'align_sem': (False, True, None, 'semantic', {
+        'disc_output': C
+    }),
+    'align_depth': (False, True, None, 'depth', {
+        'disc_output': 1
+    }),
     'align_separate': (False, True, None, 'separate', {
-        'disc_output_seg': C, 'disc_output_depth': 1}),
+        'disc_output_seg': C,
+        'disc_output_depth': 1
+    }),
 }
 
 
@@ -57,8 +73,7 @@ def test_every_ablation_config_is_covered():
         osp.basename(p)[len('gioada_vkitti2kitti_'):-3]
         for p in glob.glob(_path('*'))
     }
-    assert found == set(ABLATIONS) == set(INPUT_LEVEL_ROWS +
-                                          OUTPUT_LEVEL_ROWS)
+    assert found == set(ABLATIONS) == set(INPUT_LEVEL_ROWS + OUTPUT_LEVEL_ROWS)
 
 
 def check_ablation_config(name, roots, tmp_path):
@@ -66,8 +81,10 @@ def check_ablation_config(name, roots, tmp_path):
         ABLATIONS[name]
     full = Config.fromfile(_path(name))
     # the full-size config asks for the channels of its row
-    nets = {**(full.model.generators or {}),
-            **(full.model.discriminators or {})}
+    nets = {
+        **(full.model.generators or {}),
+        **(full.model.discriminators or {})
+    }
     assert {k: v.in_channels for k, v in nets.items()} == channels
     assert set(full.optim_wrapper) - {'constructor'} == \
         {'segmentor', *channels}

@@ -65,7 +65,8 @@ def test_synthia_settings():
 
 def test_vkitti2kitti_one_iteration(data, tmp_path):
     cfg = one_iteration_cfg(
-        _config('gioada_vkitti2kitti.py'), str(tmp_path / 'work'),
+        _config('gioada_vkitti2kitti.py'),
+        str(tmp_path / 'work'),
         dict(source=data['vkitti'], target=data['kitti'], val=data['kitti']),
         num_classes=10)
     result = run_one_iteration(cfg, tmp_path)
@@ -81,7 +82,8 @@ def test_vkitti2kitti_one_iteration(data, tmp_path):
 def test_synthia_one_iteration_logs_miou16_and_miou13(data, tmp_path):
     demo = data['demo']
     cfg = one_iteration_cfg(
-        _config('gioada_synthia.py'), str(tmp_path / 'work'),
+        _config('gioada_synthia.py'),
+        str(tmp_path / 'work'),
         dict(
             source=osp.join(demo, 'synthia'),
             target=osp.join(demo, 'cityscapes'),

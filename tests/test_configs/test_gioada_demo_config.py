@@ -37,9 +37,12 @@ def test_demo_one_iteration(tmp_path):
     demo = write_demo(str(tmp_path / 'demo'))
     cityscapes = osp.join(demo, 'cityscapes')
     cfg = one_iteration_cfg(
-        DEMO, str(tmp_path / 'work'),
-        dict(source=osp.join(demo, 'synthia'), target=cityscapes,
-             val=cityscapes),
+        DEMO,
+        str(tmp_path / 'work'),
+        dict(
+            source=osp.join(demo, 'synthia'),
+            target=cityscapes,
+            val=cityscapes),
         num_classes=16)
     result = run_one_iteration(cfg, tmp_path)
     assert networks_of(result['state_dict']) == {

@@ -48,26 +48,35 @@ def make_gta5(root, n=2, h=8, w=12, converted=True):
         if converted:
             lut = np.full(256, 255, np.uint8)
             lut[[7, 26, 23]] = [0, 13, 10]
-            write(osp.join(root, 'labels', f'{i:05d}_labelTrainIds.png'),
-                  lut[lab])
+            write(
+                osp.join(root, 'labels', f'{i:05d}_labelTrainIds.png'),
+                lut[lab])
     return root
 
 
-def make_cityscapes(root, splits=('train', 'val'), n=2, h=8, w=12,
-                    city='aachen', converted=True):
+def make_cityscapes(root,
+                    splits=('train', 'val'),
+                    n=2,
+                    h=8,
+                    w=12,
+                    city='aachen',
+                    converted=True):
     for split in splits:
         for i in range(n):
             stem = f'{city}_000000_{i:06d}'
-            write(osp.join(root, 'leftImg8bit', split, city,
-                           f'{stem}_leftImg8bit.png'), rgb(h, w, i))
+            write(
+                osp.join(root, 'leftImg8bit', split, city,
+                         f'{stem}_leftImg8bit.png'), rgb(h, w, i))
             lab = id_label(h, w)
-            write(osp.join(root, 'gtFine', split, city,
-                           f'{stem}_gtFine_labelIds.png'), lab)
+            write(
+                osp.join(root, 'gtFine', split, city,
+                         f'{stem}_gtFine_labelIds.png'), lab)
             if converted:
                 lut = np.full(256, 255, np.uint8)
                 lut[[7, 26, 23]] = [0, 13, 10]
-                write(osp.join(root, 'gtFine', split, city,
-                               f'{stem}_gtFine_labelTrainIds.png'), lut[lab])
+                write(
+                    osp.join(root, 'gtFine', split, city,
+                             f'{stem}_gtFine_labelTrainIds.png'), lut[lab])
     return root
 
 
@@ -126,8 +135,8 @@ Van:0 230 208 202
 def vkitti_label(h=8, w=12):
     """An RGB class image: Road | Car:0 | Car:1 | Van:0 | Tree | GuardRail
     in column pairs (returned in RGB order)."""
-    colours = [(100, 60, 100), (200, 100, 50), (10, 20, 30),
-               (230, 208, 202), (0, 199, 0), (255, 100, 255)]
+    colours = [(100, 60, 100), (200, 100, 50), (10, 20, 30), (230, 208, 202),
+               (0, 199, 0), (255, 100, 255)]
     img = np.zeros((h, w, 3), np.uint8)
     for k, c in enumerate(colours):
         img[:, 2 * k:2 * k + 2] = c
@@ -138,25 +147,33 @@ def vkitti_label(h=8, w=12):
 VKITTI_LABEL_TRAIN_IDS = (0, 8, 8, 8, 5, 255)
 
 
-def make_vkitti(root, worlds=('0001', '0002'), variations=('clone', 'fog'),
-                frames=2, h=8, w=12):
+def make_vkitti(root,
+                worlds=('0001', '0002'),
+                variations=('clone', 'fog'),
+                frames=2,
+                h=8,
+                w=12):
     for world in worlds:
         for var in variations:
             gt = osp.join(root, 'vkitti_1.3.1_scenegt')
             os.makedirs(gt, exist_ok=True)
-            with open(osp.join(gt, f'{world}_{var}_scenegt_rgb_encoding.txt'),
-                      'w') as f:
+            with open(
+                    osp.join(gt, f'{world}_{var}_scenegt_rgb_encoding.txt'),
+                    'w') as f:
                 f.write(VKITTI_ENCODING)
             for i in range(frames):
                 name = f'{i:05d}.png'
-                write(osp.join(root, 'vkitti_1.3.1_rgb', world, var, name),
-                      rgb(h, w, i))
-                write(osp.join(gt, world, var, name),
-                      vkitti_label(h, w)[..., ::-1].copy())
+                write(
+                    osp.join(root, 'vkitti_1.3.1_rgb', world, var, name),
+                    rgb(h, w, i))
+                write(
+                    osp.join(gt, world, var, name),
+                    vkitti_label(h, w)[..., ::-1].copy())
                 depth = np.full((h, w), 1000 + i, np.uint16)
                 depth[0] = 65535  # sky at the far limit
-                write(osp.join(root, 'vkitti_1.3.1_depthgt', world, var,
-                               name), depth)
+                write(
+                    osp.join(root, 'vkitti_1.3.1_depthgt', world, var, name),
+                    depth)
     return root
 
 

@@ -9,10 +9,10 @@ from native_fixtures import (ID_LABEL_TRAIN_IDS, make_cityscapes, make_gta5,
                              make_kitti, make_synscapes, make_synthia,
                              make_vkitti, truncate)
 
-from udaplug.datasets import (ClassMismatchError, CityscapesDataset,
-                              GTA5Dataset, KittiSegDataset,
-                              LabelNotFoundError, SampleLoadError,
-                              SynscapesDataset, SynthiaDataset, VKittiDataset)
+from udaplug.datasets import (CityscapesDataset, ClassMismatchError,
+                              GTA5Dataset, KittiSegDataset, LabelNotFoundError,
+                              SampleLoadError, SynscapesDataset,
+                              SynthiaDataset, VKittiDataset)
 from udaplug.datasets.converters import (convert_kitti, convert_synscapes,
                                          convert_synthia, convert_vkitti)
 from udaplug.datasets.label_sets import (CITYSCAPES_CLASSES, GIOADA_CLASSES,
@@ -47,7 +47,8 @@ def test_gta5_lists_and_loads(tmp_path):
     assert column_values(label_of(ds)) == ID_LABEL_TRAIN_IDS
     # a subset of the classes: the others become 255, ids are renumbered
     sub = GTA5Dataset(
-        data_root=root, pipeline=LOAD,
+        data_root=root,
+        pipeline=LOAD,
         metainfo=dict(classes=('road', 'sky', 'car')))
     assert column_values(label_of(sub)) == (0, 2, 255, 1)
     assert len(sub.metainfo['palette']) == 3
@@ -56,13 +57,15 @@ def test_gta5_lists_and_loads(tmp_path):
 def test_cityscapes_labelled_and_unlabelled(tmp_path):
     root = make_cityscapes(str(tmp_path / 'cs'))
     val = CityscapesDataset(
-        data_root=root, pipeline=LOAD,
-        data_prefix=dict(img_path='leftImg8bit/val',
-                         seg_map_path='gtFine/val'))
+        data_root=root,
+        pipeline=LOAD,
+        data_prefix=dict(
+            img_path='leftImg8bit/val', seg_map_path='gtFine/val'))
     assert len(val) == 2
     assert column_values(label_of(val)) == ID_LABEL_TRAIN_IDS
     train = CityscapesDataset(
-        data_root=root, pipeline=[dict(type='LoadImageFromFile')],
+        data_root=root,
+        pipeline=[dict(type='LoadImageFromFile')],
         data_prefix=dict(img_path='leftImg8bit/train'))
     assert 'seg_map_path' not in train.get_data_info(0)
     assert 'gt_seg_map' not in train[0]
@@ -75,7 +78,8 @@ def test_synthia_16_classes_and_13_subset(tmp_path):
     assert ds.metainfo['classes'] == SYNTHIA_CLASSES
     assert column_values(label_of(ds)) == (0, 12, 255, 9)
     ds13 = SynthiaDataset(
-        data_root=root, pipeline=LOAD,
+        data_root=root,
+        pipeline=LOAD,
         metainfo=dict(classes=SYNTHIA13_CLASSES))
     # road 0, car 9, sky 6 in the 13-class set
     assert column_values(label_of(ds13)) == (0, 9, 255, 6)
@@ -86,11 +90,12 @@ def test_vkitti_filters_worlds_and_variations(tmp_path):
     assert convert_vkitti(root).exit_code == 0
     ds = VKittiDataset(data_root=root, pipeline=LOAD)
     assert len(ds) == 8 and ds.metainfo['classes'] == GIOADA_CLASSES
-    clone = VKittiDataset(data_root=root, pipeline=LOAD,
-                          variations=['clone'], worlds=['0002'])
+    clone = VKittiDataset(
+        data_root=root, pipeline=LOAD, variations=['clone'], worlds=['0002'])
     assert len(clone) == 2
-    assert all(osp.join('0002', 'clone') in clone.get_data_info(i)[
-        'img_path'] for i in range(2))
+    assert all(
+        osp.join('0002', 'clone') in clone.get_data_info(i)['img_path']
+        for i in range(2))
     label = label_of(clone)
     assert [int(label[0, 2 * k]) for k in range(6)] == [0, 8, 8, 8, 5, 255]
     with pytest.raises(FileNotFoundError, match='rain'):
@@ -105,19 +110,25 @@ def test_kitti_label_sets(tmp_path):
     # road 0, car 8, unlabeled 255, sky 7 in the 10-class set
     assert column_values(label_of(ds)) == (0, 8, 255, 7)
     assert ds.metainfo['palette'][8] == [0, 0, 142]
-    ds19 = KittiSegDataset(data_root=root, pipeline=LOAD,
-                           label_set='cityscapes19')
+    ds19 = KittiSegDataset(
+        data_root=root, pipeline=LOAD, label_set='cityscapes19')
     assert column_values(label_of(ds19)) == ID_LABEL_TRAIN_IDS
-    test = KittiSegDataset(data_root=root,
-                           data_prefix=dict(img_path='testing/image_2'),
-                           pipeline=[dict(type='LoadImageFromFile')])
+    test = KittiSegDataset(
+        data_root=root,
+        data_prefix=dict(img_path='testing/image_2'),
+        pipeline=[dict(type='LoadImageFromFile')])
     assert len(test) == 2 and 'gt_seg_map' not in test[0]
     with pytest.raises(ClassMismatchError, match='label_set'):
-        KittiSegDataset(data_root=root, pipeline=LOAD,
-                        metainfo=dict(classes=('road', 'car')))
-    assert len(KittiSegDataset(data_root=root, pipeline=LOAD,
-                               label_set=None,
-                               metainfo=dict(classes=('road', 'car'))))
+        KittiSegDataset(
+            data_root=root,
+            pipeline=LOAD,
+            metainfo=dict(classes=('road', 'car')))
+    assert len(
+        KittiSegDataset(
+            data_root=root,
+            pipeline=LOAD,
+            label_set=None,
+            metainfo=dict(classes=('road', 'car'))))
 
 
 def test_synscapes(tmp_path):
@@ -139,9 +150,10 @@ def test_missing_data_root_names_path_and_converter(tmp_path):
 
 def test_prepare_hint_replaces_converter(tmp_path):
     with pytest.raises(DataRootNotFoundError) as err:
-        GTA5Dataset(data_root=str(tmp_path / 'demo' / 'gta5'),
-                    pipeline=LOAD,
-                    prepare_hint='python tools/make_demo_data.py')
+        GTA5Dataset(
+            data_root=str(tmp_path / 'demo' / 'gta5'),
+            pipeline=LOAD,
+            prepare_hint='python tools/make_demo_data.py')
     assert 'Create it with: python tools/make_demo_data.py' in \
         str(err.value)
     assert 'convert_datasets' not in str(err.value)
@@ -151,9 +163,10 @@ def test_missing_split_folder(tmp_path):
     root = make_cityscapes(str(tmp_path / 'cs'), splits=('train', ))
     with pytest.raises(DataRootNotFoundError) as err:
         CityscapesDataset(
-            data_root=root, pipeline=LOAD,
-            data_prefix=dict(img_path='leftImg8bit/val',
-                             seg_map_path='gtFine/val'))
+            data_root=root,
+            pipeline=LOAD,
+            data_prefix=dict(
+                img_path='leftImg8bit/val', seg_map_path='gtFine/val'))
     assert osp.join(root, 'leftImg8bit/val') in str(err.value)
     assert 'image folder' in str(err.value)
 
@@ -183,8 +196,8 @@ def test_empty_image_folder(tmp_path):
         GTA5Dataset(data_root=str(tmp_path / 'gta5'), pipeline=LOAD)
 
 
-@pytest.mark.parametrize('broken', ['images/00001.png',
-                                    'labels/00001_labelTrainIds.png'])
+@pytest.mark.parametrize(
+    'broken', ['images/00001.png', 'labels/00001_labelTrainIds.png'])
 def test_corrupt_file_is_named_when_loading(tmp_path, broken):
     root = make_gta5(str(tmp_path / 'gta5'), n=2)
     truncate(osp.join(root, broken))
@@ -199,18 +212,25 @@ def test_corrupt_file_is_named_when_loading(tmp_path, broken):
 def test_metainfo_it_cannot_honour(tmp_path):
     root = make_gta5(str(tmp_path / 'gta5'), n=1)
     with pytest.raises(ClassMismatchError, match='lorry'):
-        GTA5Dataset(data_root=root, pipeline=LOAD,
-                    metainfo=dict(classes=('road', 'lorry')))
+        GTA5Dataset(
+            data_root=root,
+            pipeline=LOAD,
+            metainfo=dict(classes=('road', 'lorry')))
     with pytest.raises(ClassMismatchError, match='duplicate'):
-        GTA5Dataset(data_root=root, pipeline=LOAD,
-                    metainfo=dict(classes=('road', 'road')))
+        GTA5Dataset(
+            data_root=root,
+            pipeline=LOAD,
+            metainfo=dict(classes=('road', 'road')))
     with pytest.raises(ClassMismatchError, match='palette'):
-        GTA5Dataset(data_root=root, pipeline=LOAD,
-                    metainfo=dict(classes=CITYSCAPES_CLASSES,
-                                  palette=[[0, 0, 0]] * 3))
+        GTA5Dataset(
+            data_root=root,
+            pipeline=LOAD,
+            metainfo=dict(classes=CITYSCAPES_CLASSES, palette=[[0, 0, 0]] * 3))
     # Virtual KITTI labels hold 10 classes: 19 cannot be honoured
     vk = make_vkitti(str(tmp_path / 'vkitti'), frames=1)
     convert_vkitti(vk)
     with pytest.raises(ClassMismatchError, match='sidewalk'):
-        VKittiDataset(data_root=vk, pipeline=LOAD,
-                      metainfo=dict(classes=CITYSCAPES_CLASSES))
+        VKittiDataset(
+            data_root=vk,
+            pipeline=LOAD,
+            metainfo=dict(classes=CITYSCAPES_CLASSES))

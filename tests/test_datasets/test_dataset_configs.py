@@ -63,8 +63,8 @@ def check_sample(sample, labelled, depth=False, size=None):
 @pytest.mark.parametrize('name,src,tgt,classes,depth', [
     ('uda_gta5_to_cityscapes.py', 'gta5', 'cityscapes', CITYSCAPES_CLASSES,
      False),
-    ('uda_synthia_to_cityscapes.py', 'synthia', 'cityscapes',
-     SYNTHIA_CLASSES, False),
+    ('uda_synthia_to_cityscapes.py', 'synthia', 'cityscapes', SYNTHIA_CLASSES,
+     False),
     ('uda_vkitti_to_kitti.py', 'vkitti', 'kitti', GIOADA_CLASSES, True),
 ])
 def test_uda_configs(roots, name, src, tgt, classes, depth):

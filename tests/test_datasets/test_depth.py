@@ -8,9 +8,8 @@ import pytest
 from mmengine.dataset import Compose
 from native_fixtures import make_gta5, make_synthia, truncate, write
 
-from udaplug.datasets import (DepthMapError, DepthNotFoundError,
-                              GTA5Dataset, LoadDepthFromFile, SynthiaDataset,
-                              UDADataset)
+from udaplug.datasets import (DepthMapError, DepthNotFoundError, GTA5Dataset,
+                              LoadDepthFromFile, SynthiaDataset, UDADataset)
 from udaplug.datasets.converters import convert_synthia
 from udaplug.datasets.label_sets import SYNTHIA_ID_TO_TRAINID16
 
@@ -22,8 +21,11 @@ def depth_file(tmp_path, array, name='d.png'):
 
 
 def results_for(path, shape=(4, 6)):
-    return dict(depth_map_path=path, img=np.zeros(shape + (3, ), np.uint8),
-                img_path='img.png', seg_fields=[])
+    return dict(
+        depth_map_path=path,
+        img=np.zeros(shape + (3, ), np.uint8),
+        img_path='img.png',
+        seg_fields=[])
 
 
 def test_units_and_normalisation(tmp_path):
@@ -35,8 +37,9 @@ def test_units_and_normalisation(tmp_path):
     assert out['seg_fields'] == ['gt_depth_map']
     out = LoadDepthFromFile(scale=1.0)(results_for(path, (2, 3)))
     np.testing.assert_allclose(out['gt_depth_map'], raw)
-    out = LoadDepthFromFile(depth_range=(0, 10000), normalize=True)(
-        results_for(path, (2, 3)))
+    out = LoadDepthFromFile(
+        depth_range=(0, 10000), normalize=True)(
+            results_for(path, (2, 3)))
     np.testing.assert_allclose(out['gt_depth_map'], raw / 10000.0)
     assert out['gt_depth_map'].min() == 0 and out['gt_depth_map'].max() == 1
 
@@ -44,8 +47,7 @@ def test_units_and_normalisation(tmp_path):
 def test_packed_as_gt_depth_map(tmp_path):
     raw = np.full((2, 3), 700, np.uint16)
     path = depth_file(tmp_path, raw)
-    pipeline = Compose([
-        LoadDepthFromFile(), dict(type='PackSegInputs')])
+    pipeline = Compose([LoadDepthFromFile(), dict(type='PackSegInputs')])
     packed = pipeline(results_for(path, (2, 3)))
     depth = packed['data_samples'].gt_depth_map.data
     assert tuple(depth.shape) == (1, 2, 3)
@@ -69,8 +71,9 @@ def test_value_outside_declared_range(tmp_path):
     raw[1, 2] = 9000
     path = depth_file(tmp_path, raw, 'far.png')
     with pytest.raises(DepthMapError) as err:
-        LoadDepthFromFile(depth_range=(100, 5000), normalize=True)(
-            results_for(path))
+        LoadDepthFromFile(
+            depth_range=(100, 5000), normalize=True)(
+                results_for(path))
     assert 'far.png' in str(err.value)
     assert '9000' in str(err.value) and 'depth_range' in str(err.value)
     raw[0, 0] = 50  # below the minimum too
@@ -111,8 +114,8 @@ def aligned_synthia(root):
         img = np.zeros((H, W, 3), np.uint8)
         img[..., 0] = pattern * 10  # B in OpenCV order
         img[..., 1] = 7
-        depth = np.repeat((100 * (pattern + 1)).astype(np.uint16)[..., None],
-                          3, axis=2)
+        depth = np.repeat(
+            (100 * (pattern + 1)).astype(np.uint16)[..., None], 3, axis=2)
         write(osp.join(root, 'RGB', f'{i:07d}.png'), img)
         write(osp.join(root, 'GT', 'LABELS', f'{i:07d}.png'), label)
         write(osp.join(root, 'Depth', 'Depth', f'{i:07d}.png'), depth)
@@ -128,19 +131,23 @@ def test_image_label_depth_stay_aligned(tmp_path):
     }
     pipeline = [
         dict(type='LoadImageFromFile'),
-        dict(type='LoadDepthFromFile', depth_range=(0, 3000),
-             normalize=True),
+        dict(type='LoadDepthFromFile', depth_range=(0, 3000), normalize=True),
         dict(type='LoadAnnotations'),
-        dict(type='Resize', scale=(96, 64), keep_ratio=False,
-             interpolation='nearest'),
+        dict(
+            type='Resize',
+            scale=(96, 64),
+            keep_ratio=False,
+            interpolation='nearest'),
         dict(type='RandomCrop', crop_size=(40, 56)),
         dict(type='RandomFlip', prob=1.0),
         dict(type='PackSegInputs'),
     ]
     ds = SynthiaDataset(
-        data_root=root, pipeline=pipeline,
-        data_prefix=dict(img_path='RGB', seg_map_path='GT/LABELS',
-                         depth_path='Depth/Depth'))
+        data_root=root,
+        pipeline=pipeline,
+        data_prefix=dict(
+            img_path='RGB', seg_map_path='GT/LABELS',
+            depth_path='Depth/Depth'))
     np.random.seed(3)
     for idx in range(2):
         out = ds[idx]
@@ -151,8 +158,7 @@ def test_image_label_depth_stay_aligned(tmp_path):
         assert label.shape == depth.shape == img.shape[1:] == (40, 56)
         assert sample.flip
         sid = np.vectorize(train_to_sid.get)(label)
-        np.testing.assert_allclose(depth, 100 * (sid + 1) / 3000.0,
-                                   rtol=1e-6)
+        np.testing.assert_allclose(depth, 100 * (sid + 1) / 3000.0, rtol=1e-6)
         np.testing.assert_array_equal(img[0], sid * 10)
         # the flip really happened (the pattern is not symmetric)
         unflipped = sid[:, ::-1]
@@ -195,10 +201,12 @@ def test_depth_prefix_not_configured(tmp_path):
     with pytest.raises(DepthNotFoundError, match="depth_path"):
         SynthiaDataset(data_root=root, pipeline=DEPTH_PIPELINE)
     # also when the dataset comes into a UDADataset lazily
-    src = SynthiaDataset(data_root=root, pipeline=DEPTH_PIPELINE,
-                         lazy_init=True)
-    tgt = SynthiaDataset(data_root=root, lazy_init=True,
-                         pipeline=[dict(type='LoadImageFromFile')])
+    src = SynthiaDataset(
+        data_root=root, pipeline=DEPTH_PIPELINE, lazy_init=True)
+    tgt = SynthiaDataset(
+        data_root=root,
+        lazy_init=True,
+        pipeline=[dict(type='LoadImageFromFile')])
     with pytest.raises(DepthNotFoundError, match='SYNTHIA'):
         UDADataset(source=src, target=tgt).full_init()
 
@@ -209,9 +217,12 @@ def test_missing_depth_file_is_named(tmp_path):
     os.remove(osp.join(root, 'Depth', 'Depth', '0000001_depth_cm.png'))
     with pytest.raises(DepthNotFoundError) as err:
         SynthiaDataset(
-            data_root=root, pipeline=DEPTH_PIPELINE,
-            data_prefix=dict(img_path='RGB', seg_map_path='GT/LABELS',
-                             depth_path='Depth/Depth'))
+            data_root=root,
+            pipeline=DEPTH_PIPELINE,
+            data_prefix=dict(
+                img_path='RGB',
+                seg_map_path='GT/LABELS',
+                depth_path='Depth/Depth'))
     assert '0000001_depth_cm.png' in str(err.value)
     assert 'convert_datasets/synthia.py' in str(err.value)
 
@@ -220,8 +231,11 @@ def test_synthia_raw_3_channel_depth_is_refused(tmp_path):
     root = make_synthia(str(tmp_path / 'synthia'), n=1)
     convert_synthia(root)
     ds = SynthiaDataset(
-        data_root=root, pipeline=DEPTH_PIPELINE, depth_suffix='.png',
-        data_prefix=dict(img_path='RGB', seg_map_path='GT/LABELS',
-                         depth_path='Depth/Depth'))
+        data_root=root,
+        pipeline=DEPTH_PIPELINE,
+        depth_suffix='.png',
+        data_prefix=dict(
+            img_path='RGB', seg_map_path='GT/LABELS',
+            depth_path='Depth/Depth'))
     with pytest.raises(DepthMapError, match='synthia.py'):
         ds[0]

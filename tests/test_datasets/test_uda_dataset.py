@@ -6,7 +6,7 @@ from mmengine.dataset import pseudo_collate
 from mmseg.structures import SegDataSample
 from native_fixtures import make_cityscapes, make_gta5
 
-from udaplug.datasets import (ClassMismatchError, CityscapesDataset,
+from udaplug.datasets import (CityscapesDataset, ClassMismatchError,
                               GTA5Dataset, UDADataset, check_num_classes)
 from udaplug.datasets.label_sets import SYNTHIA_CLASSES
 from udaplug.registry import DATASETS
@@ -23,18 +23,19 @@ TGT_PIPE = [dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]
 def roots(tmp_path):
     return dict(
         source=make_gta5(str(tmp_path / 'gta5'), n=5),
-        target=make_cityscapes(str(tmp_path / 'cs'), splits=('train', ),
-                               n=3))
+        target=make_cityscapes(str(tmp_path / 'cs'), splits=('train', ), n=3))
 
 
 def uda_cfg(roots, **kwargs):
     return dict(
         type='UDADataset',
-        source=dict(type='GTA5Dataset', data_root=roots['source'],
-                    pipeline=SRC_PIPE),
-        target=dict(type='CityscapesDataset', data_root=roots['target'],
-                    data_prefix=dict(img_path='leftImg8bit/train'),
-                    pipeline=TGT_PIPE),
+        source=dict(
+            type='GTA5Dataset', data_root=roots['source'], pipeline=SRC_PIPE),
+        target=dict(
+            type='CityscapesDataset',
+            data_root=roots['target'],
+            data_prefix=dict(img_path='leftImg8bit/train'),
+            pipeline=TGT_PIPE),
         **kwargs)
 
 
@@ -69,8 +70,7 @@ def test_random_target_sampling_is_seeded(roots):
     for _ in range(2):
         ds = DATASETS.build(uda_cfg(roots, seed=7))
         # every index, three passes
-        draws.append([ds.target_index(i) for _ in range(3)
-                      for i in range(5)])
+        draws.append([ds.target_index(i) for _ in range(3) for i in range(5)])
     assert draws[0] == draws[1]
     assert all(0 <= j < 3 for j in draws[0])
     assert len(set(draws[0])) == 3  # every target image gets drawn
@@ -94,8 +94,10 @@ def test_default_seed_follows_global_seed(roots):
 
 def test_accepts_built_datasets(roots):
     src = GTA5Dataset(data_root=roots['source'], pipeline=SRC_PIPE)
-    tgt = CityscapesDataset(data_root=roots['target'], pipeline=TGT_PIPE,
-                            data_prefix=dict(img_path='leftImg8bit/train'))
+    tgt = CityscapesDataset(
+        data_root=roots['target'],
+        pipeline=TGT_PIPE,
+        data_prefix=dict(img_path='leftImg8bit/train'))
     ds = UDADataset(source=src, target=tgt, seed=0)
     assert len(ds) == 5 and ds[0]['target']['inputs'].shape[0] == 3
 
@@ -136,9 +138,11 @@ def test_bad_sampling_name(roots):
 def test_check_num_classes_helper():
     meta = dict(classes=('a', 'b', 'c'))
     assert check_num_classes(3, meta) == 3
-    model = dict(type='EncoderDecoder',
-                 decode_head=dict(num_classes=3),
-                 auxiliary_head=[dict(num_classes=3), dict(num_classes=4)])
+    model = dict(
+        type='EncoderDecoder',
+        decode_head=dict(num_classes=3),
+        auxiliary_head=[dict(num_classes=3),
+                        dict(num_classes=4)])
     with pytest.raises(ClassMismatchError) as err:
         check_num_classes(model, meta)
     assert 'auxiliary_head[1].num_classes=4' in str(err.value)

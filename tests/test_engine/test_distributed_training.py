@@ -50,13 +50,23 @@ train_cfg = dict(max_iters=3, val_interval=1000)
 default_hooks = dict(checkpoint=dict(interval=1000))
 ''')
     work_dir = str(tmp_path / 'work')
-    env = dict(os.environ, PYTHONPATH=str(tmp_path),
-               PORT=str(29500 + os.getpid() % 1000), OMP_NUM_THREADS='1')
-    result = subprocess.run(
-        ['bash', osp.join(REPO_ROOT, 'tools', 'dist_train.sh'), config, '2',
-         '--work-dir', work_dir],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(tmp_path),
+        PORT=str(29500 + os.getpid() % 1000),
+        OMP_NUM_THREADS='1')
+    result = subprocess.run([
+        'bash',
+        osp.join(REPO_ROOT, 'tools', 'dist_train.sh'), config, '2',
+        '--work-dir', work_dir
+    ],
+                            cwd=REPO_ROOT,
+                            env=env,
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
+    assert result.returncode == 0, \
+        result.stdout[-3000:] + result.stderr[-3000:]
 
     def load(name):
         return torch.load(osp.join(work_dir, name))
@@ -68,7 +78,8 @@ default_hooks = dict(checkpoint=dict(interval=1000))
     assert rank0['state_dict'].keys() == rank1['state_dict'].keys()
     moved = []
     for key, value in rank0['state_dict'].items():
-        if key.endswith(('running_mean', 'running_var', 'num_batches_tracked')):
+        bn_stats = ('running_mean', 'running_var', 'num_batches_tracked')
+        if key.endswith(bn_stats):
             continue  # BN statistics are per rank (broadcast_buffers=False)
         assert torch.equal(value, rank1['state_dict'][key]), key
         if not torch.equal(value, init0['state_dict'][key]):

@@ -33,7 +33,8 @@ def losses(work_dir):
                 record = json.loads(line)
                 if 'iter' in record and 'decode.loss_ce' in record:
                     logs[record['iter']] = {
-                        k: v for k, v in record.items() if 'loss' in k
+                        k: v
+                        for k, v in record.items() if 'loss' in k
                     }
     return logs
 
@@ -50,8 +51,9 @@ def test_resume_equals_uninterrupted_run(tmp_path, demo_data):
     resumed = str(tmp_path / 'resumed')
 
     train.main([config, '--work-dir', straight])
-    train.main([config, '--work-dir', resumed, '--cfg-options',
-                'train_cfg.max_iters=2'])
+    train.main([
+        config, '--work-dir', resumed, '--cfg-options', 'train_cfg.max_iters=2'
+    ])
     assert not osp.exists(osp.join(resumed, f'iter_{MAX_ITERS}.pth'))
     train.main([config, '--work-dir', resumed, '--resume'])
 

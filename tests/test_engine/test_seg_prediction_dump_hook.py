@@ -22,8 +22,10 @@ def output(img_path, pred, label=None):
 
 def runner(meta=None, it=0):
     return SimpleNamespace(
-        visualizer=SimpleNamespace(dataset_meta=meta), iter=it,
-        test_dataloader=None, val_dataloader=None)
+        visualizer=SimpleNamespace(dataset_meta=meta),
+        iter=it,
+        test_dataloader=None,
+        val_dataloader=None)
 
 
 def rgb(path):
@@ -40,8 +42,7 @@ def test_test_loop_dump(tmp_path):
     label = np.array([[0, 255], [2, 1]])
     hook.before_test(run)
     hook.after_test_iter(run, 0, None, [
-        output('/data/x/frankfurt_000000_000294_leftImg8bit.png', pred,
-               label),
+        output('/data/x/frankfurt_000000_000294_leftImg8bit.png', pred, label),
         output('/data/x/unlabelled.png', pred)
     ])
     stem = osp.join(out, 'frankfurt_000000_000294_leftImg8bit')
@@ -57,8 +58,8 @@ def test_test_loop_dump(tmp_path):
 
 def test_val_dumps_per_iteration_and_same_stems(tmp_path):
     out = str(tmp_path / 'vis')
-    hook = HOOKS.build(dict(type='SegPredictionDumpHook', out_dir=out,
-                            max_images=3))
+    hook = HOOKS.build(
+        dict(type='SegPredictionDumpHook', out_dir=out, max_images=3))
     run = runner(None, it=40)  # no metainfo: Cityscapes colours
     pred = np.full((2, 3), 13)
     hook.before_val(run)
@@ -80,8 +81,12 @@ def test_val_dumps_per_iteration_and_same_stems(tmp_path):
 
 def test_disabled_loops(tmp_path):
     out = str(tmp_path / 'none')
-    hook = HOOKS.build(dict(type='SegPredictionDumpHook', out_dir=out,
-                            on_val=False, on_test=False))
+    hook = HOOKS.build(
+        dict(
+            type='SegPredictionDumpHook',
+            out_dir=out,
+            on_val=False,
+            on_test=False))
     run = runner()
     hook.before_val(run)
     hook.after_val_iter(run, 0, None, [output('a.png', np.zeros((2, 2)))])

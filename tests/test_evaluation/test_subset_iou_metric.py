@@ -30,8 +30,10 @@ def evaluate(metric, pairs):
 
 def test_per_class_subset_and_all_name():
     metric = METRICS.build(
-        dict(type='SubsetIoUMetric', all_name='mIoU4',
-             subsets=dict(mIoU2=['road', 'building'])))
+        dict(
+            type='SubsetIoUMetric',
+            all_name='mIoU4',
+            subsets=dict(mIoU2=['road', 'building'])))
     metric.dataset_meta = dict(classes=CLASSES)
     label = np.array([[0, 0, 1, 1], [2, 2, 3, 255]])
     pred = np.array([[0, 0, 1, 0], [2, 3, 3, 1]])
@@ -58,8 +60,8 @@ def test_absent_classes_are_left_out_of_means():
 
 
 def test_synthia_16_and_13():
-    metric = SubsetIoUMetric(all_name='mIoU16',
-                             subsets=dict(mIoU13=list(SYNTHIA13_CLASSES)))
+    metric = SubsetIoUMetric(
+        all_name='mIoU16', subsets=dict(mIoU13=list(SYNTHIA13_CLASSES)))
     metric.dataset_meta = dict(classes=SYNTHIA_CLASSES)
     label = np.arange(16).reshape(2, 8)
     pred = label.copy()

@@ -44,8 +44,7 @@ class RefBottleneck(nn.Module):
         self.conv1 = nn.Conv2d(inplanes, planes, 1, stride=stride, bias=False)
         self.bn1 = _frozen_bn(planes)
         self.conv2 = nn.Conv2d(
-            planes, planes, 3, padding=dilation, dilation=dilation,
-            bias=False)
+            planes, planes, 3, padding=dilation, dilation=dilation, bias=False)
         self.bn2 = _frozen_bn(planes)
         self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
         self.bn3 = _frozen_bn(planes * 4)
@@ -67,8 +66,9 @@ class RefClassifier(nn.Module):
     def __init__(self, inplanes, dilations, paddings, num_classes):
         super().__init__()
         self.conv2d_list = nn.ModuleList(
-            nn.Conv2d(inplanes, num_classes, 3, padding=p, dilation=d,
-                      bias=True) for d, p in zip(dilations, paddings))
+            nn.Conv2d(
+                inplanes, num_classes, 3, padding=p, dilation=d, bias=True)
+            for d, p in zip(dilations, paddings))
         for conv in self.conv2d_list:
             conv.weight.data.normal_(0, 0.01)
 
@@ -100,8 +100,9 @@ class RefMultiLevelDeepLab(nn.Module):
         downsample = None
         if (stride != 1 or self.inplanes != planes * 4 or dilation in (2, 4)):
             downsample = nn.Sequential(
-                nn.Conv2d(self.inplanes, planes * 4, 1, stride=stride,
-                          bias=False), _frozen_bn(planes * 4))
+                nn.Conv2d(
+                    self.inplanes, planes * 4, 1, stride=stride, bias=False),
+                _frozen_bn(planes * 4))
         layers = [
             RefBottleneck(self.inplanes, planes, stride, dilation, downsample)
         ]
@@ -130,8 +131,8 @@ def _randomise(model, generator, calib_shape=(2, 3, 64, 72)):
     would hardly test them."""
     bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
     for name, m in model.named_modules():
-        if isinstance(m, nn.Conv2d) and not name.startswith(
-                ('layer5', 'layer6')):
+        is_classifier = name.startswith(('layer5', 'layer6'))
+        if isinstance(m, nn.Conv2d) and not is_classifier:
             nn.init.kaiming_normal_(m.weight, nonlinearity='relu')
     for name, bn in model.named_modules():
         if not isinstance(bn, nn.BatchNorm2d):
@@ -141,8 +142,8 @@ def _randomise(model, generator, calib_shape=(2, 3, 64, 72)):
         # keep the features (and logits) of the deep network moderate
         low, high = (0.1, 0.3) if name.endswith(
             ('bn3', 'downsample.1')) else (0.5, 1.5)
-        bn.weight.data = torch.rand(n, generator=generator) * (high -
-                                                              low) + low
+        bn.weight.data = torch.rand(
+            n, generator=generator) * (high - low) + low
         bn.bias.data = torch.randn(n, generator=generator) * 0.1
         bn.momentum = 1.0
     model.train()
@@ -151,8 +152,9 @@ def _randomise(model, generator, calib_shape=(2, 3, 64, 72)):
     for bn in bns:
         n = bn.num_features
         bn.momentum = 0.1
-        bn.running_mean += torch.randn(n, generator=generator) * 0.1 * (
-            bn.running_var.sqrt())
+        bn.running_mean += torch.randn(
+            n, generator=generator) * 0.1 * (
+                bn.running_var.sqrt())
         bn.running_var *= torch.rand(n, generator=generator) * 0.4 + 0.8
     model.eval()
 
@@ -199,8 +201,7 @@ class UDAModelStub(nn.Module):
 def _udaplug_logits(segmentor, x):
     with torch.no_grad():
         feats = segmentor.extract_feat(x)
-        return (segmentor.auxiliary_head(feats),
-                segmentor.decode_head(feats))
+        return (segmentor.auxiliary_head(feats), segmentor.decode_head(feats))
 
 
 @pytest.fixture(scope='module', autouse=True)
@@ -242,15 +243,20 @@ def official(tmp_path_factory):
     for i in range(4):
         init[f'Scale.layer5.conv2d_list.{i}.weight'] = torch.randn(
             INIT_CLASSES, 2048, 3, 3, generator=gen) * 0.01
-        init[f'Scale.layer5.conv2d_list.{i}.bias'] = torch.zeros(
-            INIT_CLASSES)
+        init[f'Scale.layer5.conv2d_list.{i}.bias'] = torch.zeros(INIT_CLASSES)
     init_path = root / 'DeepLab_resnet_pretrained_init.pth'
     # the legacy (pre-1.6) serialisation format of the released files
     torch.save(init, init_path, _use_new_zipfile_serialization=False)
     del model
     return dict(
-        x=x, aux=aux, main=main, feats=feats, state=state,
-        multi_path=multi_path, init_path=init_path, root=root)
+        x=x,
+        aux=aux,
+        main=main,
+        feats=feats,
+        state=state,
+        multi_path=multi_path,
+        init_path=init_path,
+        root=root)
 
 
 def test_multi_level_outputs_match(official, udaplug_segmentor, capsys):
@@ -318,7 +324,8 @@ def test_init_cli_backbone_only(official, udaplug_segmentor, capsys):
         {
             k[len('backbone.'):]: v
             for k, v in ckpt['state_dict'].items()
-        }, strict=True)
+        },
+        strict=True)
     with torch.no_grad():
         feats = backbone(official['x'])
     for ours, ref in zip(feats, official['feats']):
@@ -338,7 +345,8 @@ def test_single_level_and_plain_prefix(official, udaplug_segmentor):
     result = seg.load_state_dict(state, strict=False)
     assert not result.unexpected_keys
     assert set(result.missing_keys) == {
-        k for k in seg.state_dict() if k.startswith('auxiliary_head.')
+        k
+        for k in seg.state_dict() if k.startswith('auxiliary_head.')
     }
     with torch.no_grad():
         main = seg.decode_head(seg.extract_feat(official['x']))
@@ -392,17 +400,15 @@ def test_shape_and_class_checks(official):
     src = OrderedDict(official['state'])
     with pytest.raises(CheckpointConversionError, match='21'):
         convert_state_dict(src, num_classes=21, log=lambda msg: None)
-    src['layer6.conv2d_list.0.weight'] = torch.zeros(
-        NUM_CLASSES, 2048, 1, 1)
+    src['layer6.conv2d_list.0.weight'] = torch.zeros(NUM_CLASSES, 2048, 1, 1)
     with pytest.raises(CheckpointConversionError, match='shape') as err:
         convert_state_dict(src, log=lambda msg: None)
     assert 'layer6.conv2d_list.0.weight' in str(err.value)
 
 
 def test_cli_reports_errors(tmp_path, capsys):
-    src = OrderedDict(
-        [('conv1.weight', torch.zeros(64, 3, 7, 7)),
-         ('fc.weight', torch.zeros(1))])
+    src = OrderedDict([('conv1.weight', torch.zeros(64, 3, 7, 7)),
+                       ('fc.weight', torch.zeros(1))])
     bad = tmp_path / 'bad.pth'
     torch.save(src, bad)
     out = tmp_path / 'out.pth'

@@ -9,8 +9,10 @@ from udaplug.registry import MODELS
 
 def _feats(c_low=8, c_high=16, size=9):
     torch.manual_seed(0)
-    return [torch.randn(2, c_low, size, size),
-            torch.randn(2, c_high, size, size)]
+    return [
+        torch.randn(2, c_low, size, size),
+        torch.randn(2, c_high, size, size)
+    ]
 
 
 def test_registered_and_layout():
@@ -59,10 +61,14 @@ def test_official_forward_sums_first_two_branches():
     torch.testing.assert_close(out, expected)
     grads = {n: p.requires_grad for n, p in head.named_parameters()}
     assert grads == {
-        'aspp_convs.0.weight': True, 'aspp_convs.0.bias': True,
-        'aspp_convs.1.weight': True, 'aspp_convs.1.bias': True,
-        'aspp_convs.2.weight': False, 'aspp_convs.2.bias': False,
-        'aspp_convs.3.weight': False, 'aspp_convs.3.bias': False,
+        'aspp_convs.0.weight': True,
+        'aspp_convs.0.bias': True,
+        'aspp_convs.1.weight': True,
+        'aspp_convs.1.bias': True,
+        'aspp_convs.2.weight': False,
+        'aspp_convs.2.bias': False,
+        'aspp_convs.3.weight': False,
+        'aspp_convs.3.bias': False,
     }
     # unused branches stay in the state dict for checkpoint compatibility
     assert 'aspp_convs.3.weight' in head.state_dict()
@@ -96,6 +102,6 @@ def test_argument_checks():
         DeepLabV2Head(in_channels=8, num_classes=3, num_summed_branches=5)
     with pytest.raises(ValueError, match='channels'):
         DeepLabV2Head(in_channels=8, channels=4, num_classes=3)
-    head = DeepLabV2Head(in_channels=8, channels=8, num_classes=3,
-                         dilations=(1, 2))
+    head = DeepLabV2Head(
+        in_channels=8, channels=8, num_classes=3, dilations=(1, 2))
     assert len(head.aspp_convs) == 2

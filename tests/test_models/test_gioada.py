@@ -3,7 +3,7 @@ import copy
 
 import pytest
 import torch
-from gioada_helpers import (build_gioada, gioada_batch, optim_wrappers)
+from gioada_helpers import build_gioada, gioada_batch, optim_wrappers
 
 from udaplug.models.decode_heads.joint_semantic_depth_head import \
     MissingDepthError
@@ -69,12 +69,14 @@ def _reference_grads(model, batch):
 
 
 @pytest.mark.parametrize('scales', [{}, {'segmentor': 8.0, 'gen_img': 2.0}])
-@pytest.mark.parametrize('weights', [
-    {},  # the paper's lambda_input 0.1, lambda_output 0.001
-    # task losses only on the generator side: G_img's gradient is the task
-    # guidance alone (small next to the adversarial one otherwise)
-    dict(input_loss_weight=0.0, output_loss_weight=0.0),
-])
+@pytest.mark.parametrize(
+    'weights',
+    [
+        {},  # the paper's lambda_input 0.1, lambda_output 0.001
+        # task losses only on the generator side: G_img's gradient is the task
+        # guidance alone (small next to the adversarial one otherwise)
+        dict(input_loss_weight=0.0, output_loss_weight=0.0),
+    ])
 def test_gradients_match_eq5(scales, weights):
     """Every network gets exactly the gradient of its side of Eq. (5): the
     task losses reach G_img, discriminator losses reach only the
@@ -100,14 +102,14 @@ def test_gradients_match_eq5(scales, weights):
             # reaching G_img through the narrow, freshly initialised task
             # network is tiny in absolute terms
             scale = r.abs().max().clamp(min=1e-30)
-            torch.testing.assert_close(g / scale, r / scale, rtol=1e-4,
-                                       atol=1e-5)
+            torch.testing.assert_close(
+                g / scale, r / scale, rtol=1e-4, atol=1e-5)
 
 
 def test_task_loss_alone_trains_the_generator():
     torch.manual_seed(0)
-    model = build_gioada(C, input_loss_weight=0.0, output_level=False,
-                         output_alignment=None)
+    model = build_gioada(
+        C, input_loss_weight=0.0, output_level=False, output_alignment=None)
     before = _params(model.gen_img)
     wrappers = optim_wrappers(model)
     model.train_step(gioada_batch(C), wrappers)
@@ -127,12 +129,17 @@ def test_discriminator_step_leaves_task_and_generator_untouched():
                                     {'gen_img': wrappers['gen_img']})
     for wrapper in wrappers.values():
         wrapper.zero_grad()
-    frozen_nets = {n: _params(getattr(model, n))
-                   for n in ('segmentor', 'gen_img')}
-    discs = {n: _params(getattr(model, n))
-             for n in ('disc_img', 'disc_output')}
+    frozen_nets = {
+        n: _params(getattr(model, n))
+        for n in ('segmentor', 'gen_img')
+    }
+    discs = {
+        n: _params(getattr(model, n))
+        for n in ('disc_img', 'disc_output')
+    }
     model.discriminator_step(
-        cache, {n: wrappers[n] for n in ('disc_img', 'disc_output')})
+        cache, {n: wrappers[n]
+                for n in ('disc_img', 'disc_output')})
     for name in frozen_nets:
         assert all(p.grad is None or not p.grad.any()
                    for p in getattr(model, name).parameters())
@@ -148,8 +155,8 @@ def test_discriminator_step_leaves_task_and_generator_untouched():
 def test_missing_depth_fails_on_first_batch_naming_image_and_key():
     model = build_gioada(C)
     batch = gioada_batch(C, depth=False)
-    with pytest.raises(MissingDepthError,
-                       match=r'source_0\.png.*gt_depth_map'):
+    with pytest.raises(
+            MissingDepthError, match=r'source_0\.png.*gt_depth_map'):
         model.train_step(batch, optim_wrappers(model))
 
 
@@ -228,7 +235,8 @@ def test_mixed_precision_step_on_cpu():
     model = build_gioada(C)
     wrappers = OptimWrapperDict(
         **{
-            name: MixedPrecisionOptimWrapper(
+            name:
+            MixedPrecisionOptimWrapper(
                 optimizer=torch.optim.Adam(
                     getattr(model, name).parameters(), lr=2e-4))
             for name in ('segmentor', 'gen_img', 'disc_img', 'disc_output')

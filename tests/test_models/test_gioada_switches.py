@@ -25,8 +25,7 @@ def test_default_is_the_full_model():
     assert input_channels(model.gen_img) == 3 + C + 1
     assert input_channels(model.disc_img) == 3
     assert input_channels(model.disc_output) == C + 1
-    assert (model.input_loss_weight, model.output_loss_weight) == (0.1,
-                                                                   0.001)
+    assert (model.input_loss_weight, model.output_loss_weight) == (0.1, 0.001)
     assert model.seg_model.decode_head.depth_loss_weight == 0.1
 
 
@@ -35,7 +34,9 @@ def test_default_is_the_full_model():
                                                  ('both', 3 + C + 1)])
 def test_transform_inputs(transform, channels):
     model = build_gioada(
-        C, transform_inputs=transform, output_level=False,
+        C,
+        transform_inputs=transform,
+        output_level=False,
         output_alignment=None)
     assert model.generator_names == ['gen_img']
     assert model.discriminator_names == ['disc_img']
@@ -54,14 +55,25 @@ def test_transform_inputs(transform, channels):
 
 
 @pytest.mark.parametrize('alignment, discs', [
-    ('joint', {'disc_output': C + 1}),
-    ('semantic', {'disc_output': C}),
-    ('depth', {'disc_output': 1}),
-    ('separate', {'disc_output_seg': C, 'disc_output_depth': 1}),
+    ('joint', {
+        'disc_output': C + 1
+    }),
+    ('semantic', {
+        'disc_output': C
+    }),
+    ('depth', {
+        'disc_output': 1
+    }),
+    ('separate', {
+        'disc_output_seg': C,
+        'disc_output_depth': 1
+    }),
 ])
 def test_output_alignment(alignment, discs):
     model = build_gioada(
-        C, output_alignment=alignment, input_level=False,
+        C,
+        output_alignment=alignment,
+        input_level=False,
         transform_inputs=None)
     assert model.generator_names == []
     assert sorted(model.discriminator_names) == sorted(discs)
@@ -86,7 +98,10 @@ def test_output_level_only_uses_raw_source_images():
 
 def test_non_adapted_baseline():
     model = build_gioada(
-        C, input_level=False, output_level=False, transform_inputs=None,
+        C,
+        input_level=False,
+        output_level=False,
+        transform_inputs=None,
         output_alignment=None)
     assert model.generator_names == [] and model.discriminator_names == []
     log_vars = model.train_step(gioada_batch(C), optim_wrappers(model))
@@ -148,8 +163,8 @@ def test_depth_alignment_needs_a_depth_head():
     with pytest.raises(ValueError, match='predicts no depth'):
         MODELS.build(cfg)
     # semantic-only alignment does not need predicted depth
-    cfg = tiny_gioada_cfg(C, output_alignment='semantic',
-                          transform_inputs='semantics')
+    cfg = tiny_gioada_cfg(
+        C, output_alignment='semantic', transform_inputs='semantics')
     cfg['segmentor']['decode_head'] = dict(
         type='DeepLabV2Head', in_channels=16, num_classes=C)
     model = MODELS.build(cfg)

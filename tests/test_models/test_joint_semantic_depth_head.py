@@ -81,9 +81,9 @@ def test_losses_ce_plus_weighted_l1():
     gt = torch.stack([s.gt_depth_map.data for s in samples])
     torch.testing.assert_close(losses['loss_depth'],
                                0.5 * (up - gt).abs().mean())
-    torch.testing.assert_close(losses['loss_ce'],
-                               head.loss_by_feat(outputs['seg'],
-                                                 samples)['loss_ce'])
+    torch.testing.assert_close(
+        losses['loss_ce'],
+        head.loss_by_feat(outputs['seg'], samples)['loss_ce'])
     # mmseg's loss mode goes through the same losses
     assert set(head.loss(feats, samples, None)) == set(losses)
 
@@ -108,8 +108,9 @@ def test_depth_loss_ignores_padding_and_ignore_value():
 def test_gradients_reach_both_decoders():
     head = _head()
     feats = [f.requires_grad_() for f in _feats()]
-    losses = head.loss_by_outputs(head.forward_outputs(feats),
-                                  [_sample(seed=0), _sample(seed=1)])
+    losses = head.loss_by_outputs(
+        head.forward_outputs(feats),
+        [_sample(seed=0), _sample(seed=1)])
     (losses['loss_ce'] + losses['loss_depth']).backward()
     assert head.aspp_convs[0].weight.grad.abs().sum() > 0
     assert head.depth_decoder.aspp_convs[0].weight.grad.abs().sum() > 0
@@ -120,8 +121,9 @@ def test_missing_depth_names_the_image_and_key():
     head = _head()
     outputs = head.forward_outputs(_feats())
     with pytest.raises(MissingDepthError, match=r"img_1\.png.*gt_depth_map"):
-        head.loss_by_outputs(outputs, [_sample(seed=0),
-                                       _sample(depth=False, seed=1)])
+        head.loss_by_outputs(
+            outputs,
+            [_sample(seed=0), _sample(depth=False, seed=1)])
 
 
 def test_predict_through_encoder_decoder():
@@ -131,8 +133,7 @@ def test_predict_through_encoder_decoder():
             data_preprocessor=dict(type='SegDataPreProcessor'),
             backbone=dict(type='DeepLabVGG', base_channels=4, fc_channels=8),
             decode_head=dict(
-                type='JointSemanticDepthHead', in_channels=8,
-                num_classes=C),
+                type='JointSemanticDepthHead', in_channels=8, num_classes=C),
             test_cfg=ConfigDict(mode='whole')))
     model.init_weights()
     img = torch.rand(1, 3, 32, 48)
@@ -140,8 +141,12 @@ def test_predict_through_encoder_decoder():
     assert outputs['seg'].shape == (1, C, 4, 6)
     assert outputs['depth'].shape == (1, 1, 4, 6)
     sample = SegDataSample()
-    sample.set_metainfo(dict(img_shape=(32, 48), ori_shape=(32, 48),
-                             pad_shape=(32, 48), padding_size=[0, 0, 0, 0]))
+    sample.set_metainfo(
+        dict(
+            img_shape=(32, 48),
+            ori_shape=(32, 48),
+            pad_shape=(32, 48),
+            padding_size=[0, 0, 0, 0]))
     pred = model.predict(img, [sample])[0]
     assert pred.pred_sem_seg.data.shape == (1, 32, 48)
     assert pred.seg_logits.data.shape == (C, 32, 48)

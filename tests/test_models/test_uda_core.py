@@ -35,9 +35,14 @@ def test_train_step_updates_every_network_and_keeps_frozen_params():
     model = build()
     optim = tiny_optim_wrapper(model)
     seg = model.segmentor
-    frozen_names = {n for n, p in seg.named_parameters() if not p.requires_grad}
-    before = {name: snapshot(getattr(model, name))
-              for name in ('segmentor', 'disc_main', 'disc_aux')}
+    frozen_names = {
+        n
+        for n, p in seg.named_parameters() if not p.requires_grad
+    }
+    before = {
+        name: snapshot(getattr(model, name))
+        for name in ('segmentor', 'disc_main', 'disc_aux')
+    }
 
     log_vars = model.train_step(uda_batch(NUM_CLASSES), optim)
 
@@ -83,8 +88,10 @@ def test_segmentation_step_does_not_train_frozen_discriminators():
         loss.backward()
     assert all(p.grad is None for p in model.disc_main.parameters())
     assert all(p.requires_grad for p in model.disc_main.parameters())
-    head_grads = [p.grad for p in model.segmentor.decode_head.parameters()
-                  if p.requires_grad]
+    head_grads = [
+        p.grad for p in model.segmentor.decode_head.parameters()
+        if p.requires_grad
+    ]
     assert head_grads and all(g is not None and g.abs().sum() > 0
                               for g in head_grads)
 
@@ -144,8 +151,9 @@ def test_missing_optimizer_is_named():
 def test_inference_is_delegated_to_the_segmentor():
     model = build()
     model.eval()
-    data = dict(inputs=[torch.rand(3, 40, 56) * 255],
-                data_samples=[seg_sample(40, 56, NUM_CLASSES)])
+    data = dict(
+        inputs=[torch.rand(3, 40, 56) * 255],
+        data_samples=[seg_sample(40, 56, NUM_CLASSES)])
     results = model.test_step(copy.deepcopy(data))
     expected = model.segmentor.predict(
         **model.data_preprocessor(copy.deepcopy(data), False))
@@ -163,7 +171,7 @@ def test_mixed_precision_step_on_cpu_is_finite_and_autocasts():
         lambda m, i, o: dtypes.append(o.dtype))
     for step in range(3):
         log_vars = model.train_step(uda_batch(NUM_CLASSES, seed=step), optim)
-        assert all(torch.isfinite(v) for k, v in log_vars.items()
-                   if 'loss' in k)
+        assert all(
+            torch.isfinite(v) for k, v in log_vars.items() if 'loss' in k)
     hook.remove()
     assert dtypes and all(d == torch.bfloat16 for d in dtypes)

@@ -15,13 +15,18 @@ def test_keys_and_shapes_match_torchvision_vgg16():
     reference = torchvision.models.vgg16().state_dict()
     model = DeepLabVGG()
     own = model.state_dict()
-    features = {k: v.shape for k, v in own.items()
-                if k.startswith('features.')}
-    expected = {k: v.shape for k, v in reference.items()
-                if k.startswith('features.')}
+    features = {
+        k: v.shape
+        for k, v in own.items() if k.startswith('features.')
+    }
+    expected = {
+        k: v.shape
+        for k, v in reference.items() if k.startswith('features.')
+    }
     assert features == expected  # ImageNet weights load key for key
     assert sorted(k for k in own if not k.startswith('features.')) == [
-        'fc6.bias', 'fc6.weight', 'fc7.bias', 'fc7.weight']
+        'fc6.bias', 'fc6.weight', 'fc7.bias', 'fc7.weight'
+    ]
 
 
 def test_deeplab_v2_layout():
@@ -63,8 +68,10 @@ def test_pretrained_init_cfg_loads_vgg_weights(tmp_path):
     torch.manual_seed(0)
     source = DeepLabVGG(base_channels=4, fc_channels=8)
     # a torchvision-format file: features.* plus an unused classifier
-    state = {k: v for k, v in source.state_dict().items()
-             if k.startswith('features.')}
+    state = {
+        k: v
+        for k, v in source.state_dict().items() if k.startswith('features.')
+    }
     state['classifier.0.weight'] = torch.zeros(2, 2)
     path = tmp_path / 'vgg.pth'
     torch.save(state, path)

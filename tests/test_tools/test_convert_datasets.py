@@ -9,6 +9,7 @@ import sys
 import cv2
 import numpy as np
 import pytest
+# yapf: disable
 from test_datasets.native_fixtures import (ID_LABEL_TRAIN_IDS,
                                            SYNTHIA_LABEL_TRAIN_IDS,
                                            VKITTI_LABEL_TRAIN_IDS,
@@ -19,9 +20,10 @@ from test_datasets.native_fixtures import (ID_LABEL_TRAIN_IDS,
 
 from udaplug.datasets.converters import (convert_cityscapes, convert_gta5,
                                          convert_kitti, convert_synscapes,
-                                         convert_synthia, convert_vkitti,
-                                         main)
+                                         convert_synthia, convert_vkitti, main)
 from udaplug.utils import DataRootNotFoundError
+
+# yapf: enable
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -58,7 +60,11 @@ def test_gta5_train_ids_stats_and_report(tmp_path):
     data = stats(report.stats_file)
     assert report.stats_file == osp.join(root, 'gta5_class_stats.json')
     assert data['images']['labels/00001.png'] == {
-        '0': 24, '13': 24, '10': 24, '255': 24}
+        '0': 24,
+        '13': 24,
+        '10': 24,
+        '255': 24
+    }
     assert data['total']['13'] == 48
     assert len(data['classes']) == 19
     # converted files are not taken for sources on a second run
@@ -88,8 +94,9 @@ def test_cityscapes_names_like_mmseg(tmp_path):
     root = make_cityscapes(str(tmp_path / 'cs'), converted=False)
     report = convert_cityscapes(root)
     assert report.exit_code == 0 and report.num_labels == 4
-    out = read(osp.join(root, 'gtFine', 'val', 'aachen',
-                        'aachen_000000_000001_gtFine_labelTrainIds.png'))
+    out = read(
+        osp.join(root, 'gtFine', 'val', 'aachen',
+                 'aachen_000000_000001_gtFine_labelTrainIds.png'))
     assert blocks(out) == ID_LABEL_TRAIN_IDS
     assert osp.isfile(osp.join(root, 'cityscapes_class_stats.json'))
 
@@ -152,28 +159,32 @@ def test_vkitti_colour_tables(tmp_path):
     report = convert_vkitti(root)
     assert report.exit_code == 0, report.format()
     assert report.num_labels == 8
-    out = read(osp.join(root, 'vkitti_1.3.1_scenegt', '0002', 'fog',
-                        '00001_labelTrainIds.png'))
+    out = read(
+        osp.join(root, 'vkitti_1.3.1_scenegt', '0002', 'fog',
+                 '00001_labelTrainIds.png'))
     bounds = [(2 * k, 2 * k + 2) for k in range(6)]
     # Road, Car:0, Car:1, Van (-> car), Tree (-> vegetation), GuardRail
     assert blocks(out, bounds) == VKITTI_LABEL_TRAIN_IDS
     assert report.depth_range == (1000, 65535)
     assert report.stats_file == osp.join(root, 'vkitti_class_stats.json')
-    assert stats(report.stats_file)['depth']['vkitti_1.3.1_scenegt/0001/'
-                                             'clone/00000.png'] == [1000,
-                                                                    65535]
+    assert stats(
+        report.stats_file)['depth']['vkitti_1.3.1_scenegt/0001/'
+                                    'clone/00000.png'] == [1000, 65535]
 
 
 def test_vkitti_unknown_colour_and_missing_table(tmp_path):
-    root = make_vkitti(str(tmp_path / 'vkitti'), worlds=('0001', '0002'),
-                       variations=('clone', ), frames=1)
-    path = osp.join(root, 'vkitti_1.3.1_scenegt', '0001', 'clone',
-                    '00000.png')
+    root = make_vkitti(
+        str(tmp_path / 'vkitti'),
+        worlds=('0001', '0002'),
+        variations=('clone', ),
+        frames=1)
+    path = osp.join(root, 'vkitti_1.3.1_scenegt', '0001', 'clone', '00000.png')
     img = read(path)
     img[0, 0] = (1, 2, 3)  # BGR of the colour (3, 2, 1)
     write(path, img)
-    os.remove(osp.join(root, 'vkitti_1.3.1_scenegt',
-                       '0002_clone_scenegt_rgb_encoding.txt'))
+    os.remove(
+        osp.join(root, 'vkitti_1.3.1_scenegt',
+                 '0002_clone_scenegt_rgb_encoding.txt'))
     report = convert_vkitti(root)
     assert report.exit_code == 1
     text = report.format()
@@ -202,7 +213,9 @@ def test_command_line_exit_code(tmp_path):
     truncate(osp.join(root, 'labels', '00001.png'))
     script = osp.join(REPO, 'tools', 'convert_datasets', 'gta5.py')
     bad = subprocess.run([sys.executable, script, root],
-                         capture_output=True, text=True, cwd=REPO)
+                         capture_output=True,
+                         text=True,
+                         cwd=REPO)
     assert bad.returncode == 1, bad.stderr
     assert '00001.png' in bad.stdout and 'corrupt' in bad.stdout
     assert osp.isfile(osp.join(root, 'labels', '00002_labelTrainIds.png'))

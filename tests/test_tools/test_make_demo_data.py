@@ -12,8 +12,7 @@ import pytest
 from mmengine.config import Config
 
 from udaplug.datasets.demo import (DEMO_DEPTH_RANGE, SOURCE_STYLE,
-                                   TARGET_STYLE, make_demo_data,
-                                   render_sample)
+                                   TARGET_STYLE, make_demo_data, render_sample)
 from udaplug.datasets.label_sets import CITYSCAPES_CLASSES
 from udaplug.registry import DATASETS
 
@@ -30,8 +29,14 @@ def read(path):
 @pytest.fixture(scope='module')
 def demo(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('demo') / 'demo')
-    make_demo_data(root, seed=3, num_source=3, num_target_train=2,
-                   num_target_val=2, size=SIZE, quiet=True)
+    make_demo_data(
+        root,
+        seed=3,
+        num_source=3,
+        num_target_train=2,
+        num_target_val=2,
+        size=SIZE,
+        quiet=True)
     return root
 
 
@@ -41,8 +46,8 @@ def test_layout_and_formats(demo):
     gta_lab = read(osp.join(demo, 'gta5', 'labels', '00003.png'))
     assert gta_lab.ndim == 2 and gta_lab.dtype == np.uint8
     assert set(np.unique(gta_lab)) <= set(range(34))  # Cityscapes ids
-    assert osp.isfile(osp.join(demo, 'gta5', 'labels',
-                               '00003_labelTrainIds.png'))
+    assert osp.isfile(
+        osp.join(demo, 'gta5', 'labels', '00003_labelTrainIds.png'))
     syn = read(osp.join(demo, 'synthia', 'GT', 'LABELS', '0000002.png'))
     assert syn.shape == (32, 64, 3) and syn.dtype == np.uint16
     assert syn[..., 2].max() <= 22  # SYNTHIA class ids in R
@@ -51,27 +56,31 @@ def test_layout_and_formats(demo):
     assert (depth[..., 0] == depth[..., 2]).all()
     assert DEMO_DEPTH_RANGE[0] < depth.min() <= depth.max() <= \
         DEMO_DEPTH_RANGE[1]
-    assert read(osp.join(demo, 'synthia', 'Depth', 'Depth',
-                         '0000002_depth_cm.png')).ndim == 2
+    assert read(
+        osp.join(demo, 'synthia', 'Depth', 'Depth',
+                 '0000002_depth_cm.png')).ndim == 2
     for split, city in (('train', 'demoville'), ('val', 'demoburg')):
         stem = f'{city}_000000_000001'
-        assert read(osp.join(demo, 'cityscapes', 'leftImg8bit', split, city,
-                             f'{stem}_leftImg8bit.png')).shape == (32, 64, 3)
-        ids = read(osp.join(demo, 'cityscapes', 'gtFine', split, city,
-                            f'{stem}_gtFine_labelIds.png'))
+        assert read(
+            osp.join(demo, 'cityscapes', 'leftImg8bit', split, city,
+                     f'{stem}_leftImg8bit.png')).shape == (32, 64, 3)
+        ids = read(
+            osp.join(demo, 'cityscapes', 'gtFine', split, city,
+                     f'{stem}_gtFine_labelIds.png'))
         assert 1 in ids  # the ego vehicle's bonnet, ignored
-        train = read(osp.join(demo, 'cityscapes', 'gtFine', split, city,
-                              f'{stem}_gtFine_labelTrainIds.png'))
+        train = read(
+            osp.join(demo, 'cityscapes', 'gtFine', split, city,
+                     f'{stem}_gtFine_labelTrainIds.png'))
         assert (train[ids == 1] == 255).all()
     info = json.load(open(osp.join(demo, 'demo_info.json')))
-    assert info['num_source'] == 3 and info['size'] == dict(width=64,
-                                                            height=32)
+    assert info['num_source'] == 3 and info['size'] == dict(
+        width=64, height=32)
 
 
 def test_same_scene_in_gta5_and_synthia_styles(demo):
     gta = read(osp.join(demo, 'gta5', 'labels', '00002_labelTrainIds.png'))
-    syn = read(osp.join(demo, 'synthia', 'GT', 'LABELS',
-                        '0000001_labelTrainIds.png'))
+    syn = read(
+        osp.join(demo, 'synthia', 'GT', 'LABELS', '0000001_labelTrainIds.png'))
     np.testing.assert_array_equal(
         read(osp.join(demo, 'gta5', 'images', '00002.png')),
         read(osp.join(demo, 'synthia', 'RGB', '0000001.png')))
@@ -87,19 +96,23 @@ def test_same_scene_in_gta5_and_synthia_styles(demo):
 
 
 def test_deterministic(tmp_path):
-    kwargs = dict(num_source=1, num_target_train=1, num_target_val=0,
-                  size=SIZE, quiet=True, convert=False)
+    kwargs = dict(
+        num_source=1,
+        num_target_train=1,
+        num_target_val=0,
+        size=SIZE,
+        quiet=True,
+        convert=False)
     make_demo_data(str(tmp_path / 'a'), seed=5, **kwargs)
     make_demo_data(str(tmp_path / 'b'), seed=5, nproc=2, **kwargs)
     make_demo_data(str(tmp_path / 'c'), seed=6, **kwargs)
     files = sorted(
-        osp.relpath(p, tmp_path / 'a')
-        for p in glob.glob(str(tmp_path / 'a' / '**' / '*.png'),
-                           recursive=True))
+        osp.relpath(p, tmp_path / 'a') for p in glob.glob(
+            str(tmp_path / 'a' / '**' / '*.png'), recursive=True))
     assert len(files) == 7  # 2 GTA5, 3 SYNTHIA, 2 Cityscapes
     for rel in files:
-        np.testing.assert_array_equal(read(str(tmp_path / 'a' / rel)),
-                                      read(str(tmp_path / 'b' / rel)))
+        np.testing.assert_array_equal(
+            read(str(tmp_path / 'a' / rel)), read(str(tmp_path / 'b' / rel)))
     assert not np.array_equal(
         read(str(tmp_path / 'a' / 'gta5' / 'images' / '00001.png')),
         read(str(tmp_path / 'c' / 'gta5' / 'images' / '00001.png')))
@@ -108,13 +121,21 @@ def test_deterministic(tmp_path):
 def test_scene_statistics_perspective_and_gap():
     n, classes = 12, {'source': set(), 'target': set()}
     names = ('road', 'sidewalk', 'building', 'vegetation', 'sky')
-    colours = {'source': {c: [] for c in names},
-               'target': {c: [] for c in names}}
+    colours = {
+        'source': {
+            c: []
+            for c in names
+        },
+        'target': {
+            c: []
+            for c in names
+        }
+    }
     grain = {'source': [], 'target': []}
     horizon = {'source': [], 'target': []}
     for i in range(n):
-        for name, style in (('source', SOURCE_STYLE),
-                            ('target', TARGET_STYLE)):
+        for name, style in (('source', SOURCE_STYLE), ('target',
+                                                       TARGET_STYLE)):
             s = render_sample(np.random.default_rng([9, i]), style)
             lab, img, depth = s['train_ids'], s['img'], s['depth_cm']
             assert img.shape == (128, 256, 3)  # default size
@@ -127,22 +148,26 @@ def test_scene_statistics_perspective_and_gap():
             lap = cv2.Laplacian(img.astype(np.float32), cv2.CV_32F)
             grain[name].append(np.abs(lap[lab == road]).mean())
             # perspective: the road gets nearer row by row downwards
-            rows = [depth[r][lab[r] == road].mean() for r in range(128)
-                    if (lab[r] == road).sum() > 4]
+            rows = [
+                depth[r][lab[r] == road].mean() for r in range(128)
+                if (lab[r] == road).sum() > 4
+            ]
             assert np.all(np.diff(rows) <= 0)
             sky = CITYSCAPES_CLASSES.index('sky')
-            horizon[name].append(np.mean([
-                np.flatnonzero(lab[:, c] == sky).max(initial=0)
-                for c in range(100, 156)
-            ]))
+            horizon[name].append(
+                np.mean([
+                    np.flatnonzero(lab[:, c] == sky).max(initial=0)
+                    for c in range(100, 156)
+                ]))
     for name in classes:
         assert len(classes[name]) >= 12, classes[name]
     # shared scene statistics: the same classes appear in both domains
     assert len(classes['source'] & classes['target']) >= 12
     # the domain gap: class colours, texture and camera (horizon) differ
     gap = [
-        np.abs(np.mean(colours['source'][c], 0) -
-               np.mean(colours['target'][c], 0)).max() for c in names
+        np.abs(
+            np.mean(colours['source'][c], 0) -
+            np.mean(colours['target'][c], 0)).max() for c in names
     ]
     assert np.mean(gap) > 12, gap
     assert np.mean(grain['target']) > 1.5 * np.mean(grain['source'])
@@ -150,17 +175,14 @@ def test_scene_statistics_perspective_and_gap():
 
 
 def test_demo_uda_configs_build(demo):
-    for name, depth, classes in (('uda_demo_gta5_to_cityscapes.py', False,
-                                  19),
+    for name, depth, classes in (('uda_demo_gta5_to_cityscapes.py', False, 19),
                                  ('uda_demo_synthia_to_cityscapes.py', True,
                                   16)):
         cfg = Config.fromfile(
             osp.join(REPO, 'configs', '_base_', 'datasets', name))
         uda = cfg.train_dataloader.dataset
-        uda.source.data_root = uda.source.data_root.replace(
-            'data/demo', demo)
-        uda.target.data_root = uda.target.data_root.replace(
-            'data/demo', demo)
+        uda.source.data_root = uda.source.data_root.replace('data/demo', demo)
+        uda.target.data_root = uda.target.data_root.replace('data/demo', demo)
         ds = DATASETS.build(uda)
         ds.full_init()
         item = ds[1]
@@ -197,15 +219,20 @@ def test_source_only_demo_trains_and_reports_miou(demo, tmp_path):
         'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False',
         'val_dataloader.num_workers=0',
-        'val_dataloader.persistent_workers=False',
-        'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
-        'default_hooks.logger.interval=1',
+        'val_dataloader.persistent_workers=False', 'train_cfg.max_iters=2',
+        'train_cfg.val_interval=2', 'default_hooks.logger.interval=1',
         'default_hooks.checkpoint.interval=1000'
     ]
     run = subprocess.run(
-        [sys.executable, 'tools/train.py', str(cfg), '--work-dir',
-         str(work), '--cfg-options'] + options,
-        cwd=REPO, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable, 'tools/train.py',
+            str(cfg), '--work-dir',
+            str(work), '--cfg-options'
+        ] + options,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     scalars = glob.glob(str(work / '*' / 'vis_data' / 'scalars.json'))
     assert scalars, list(work.iterdir())
@@ -225,9 +252,12 @@ def test_command_line(tmp_path):
         'make_demo_data', osp.join(REPO, 'tools', 'make_demo_data.py'))
     tool = util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    tool.main(['--out', str(tmp_path / 'd'), '--num', '1',
-               '--num-target-train', '1', '--num-target-val', '1', '--size',
-               '48', '24', '--nproc', '1', '--preview'])
+    tool.main([
+        '--out',
+        str(tmp_path / 'd'), '--num', '1', '--num-target-train', '1',
+        '--num-target-val', '1', '--size', '48', '24', '--nproc', '1',
+        '--preview'
+    ])
     assert read(str(tmp_path / 'd' / 'gta5' / 'images' /
                     '00001.png')).shape == (24, 48, 3)
     assert osp.isfile(tmp_path / 'd' / 'preview.png')

@@ -38,8 +38,7 @@ def demo_config(tmp_path, demo_data, body='', base='demo/adaptsegnet_demo.py'):
 def scalars(work_dir):
     import json
     records = []
-    for path in glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                   'scalars.json')):
+    for path in glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')):
         with open(path) as f:
             records += [json.loads(line) for line in f]
     return records
@@ -47,7 +46,8 @@ def scalars(work_dir):
 
 def test_amp_trains_every_network_with_finite_losses(tmp_path, demo_data):
     train = load_tool('train.py')
-    config = demo_config(tmp_path, demo_data, '''
+    config = demo_config(
+        tmp_path, demo_data, '''
 train_cfg = dict(max_iters=2, val_interval=1000)
 default_hooks = dict(logger=dict(interval=1),
                      checkpoint=dict(interval=1000))
@@ -80,7 +80,8 @@ def test_user_module_from_custom_imports(tmp_path, demo_data, monkeypatch):
     (tmp_path / 'my_discriminator.py').write_text(MY_DISCRIMINATOR)
     monkeypatch.syspath_prepend(str(tmp_path))
     train = load_tool('train.py')
-    config = demo_config(tmp_path, demo_data, '''
+    config = demo_config(
+        tmp_path, demo_data, '''
 custom_imports = dict(imports=['my_discriminator'],
                       allow_failed_imports=False)
 model = dict(discriminators=dict(
@@ -111,19 +112,23 @@ def test_missing_data_root_names_path_and_converter(tmp_path):
     assert 'tools/convert_datasets/gta5.py' in str(err.value)
 
 
-def test_test_tool_writes_metrics_predictions_and_outputs(
-        tmp_path, demo_data):
+def test_test_tool_writes_metrics_predictions_and_outputs(tmp_path, demo_data):
     train, test = load_tool('train.py'), load_tool('test.py')
-    config = demo_config(tmp_path, demo_data, '''
+    config = demo_config(
+        tmp_path,
+        demo_data,
+        '''
 train_cfg = dict(max_iters=1, val_interval=1000)
 default_hooks = dict(checkpoint=dict(interval=1))
-''', base='demo/source_only_demo.py')
+''',
+        base='demo/source_only_demo.py')
     work = str(tmp_path / 'work')
     train.main([config, '--work-dir', work])
     show, out = str(tmp_path / 'show'), str(tmp_path / 'out')
     metrics = test.main([
-        config, osp.join(work, 'iter_1.pth'), '--work-dir', work,
-        '--show-dir', show, '--out', out
+        config,
+        osp.join(work, 'iter_1.pth'), '--work-dir', work, '--show-dir', show,
+        '--out', out
     ])
     assert 0 <= metrics['mIoU'] <= 100
     preds = sorted(glob.glob(osp.join(show, '*_pred.png')))
@@ -137,8 +142,8 @@ default_hooks = dict(checkpoint=dict(interval=1))
 def test_benchmark_prints_time_and_memory(capsys):
     benchmark = load_tool('analysis/benchmark_train.py')
     benchmark.main([
-        'configs/demo/adaptsegnet_demo.py', '--shape', '64', '128',
-        '--iters', '1', '--warmup', '1'
+        'configs/demo/adaptsegnet_demo.py', '--shape', '64', '128', '--iters',
+        '1', '--warmup', '1'
     ])
     printed = capsys.readouterr().out
     assert 'time per iteration:' in printed
@@ -148,8 +153,8 @@ def test_benchmark_prints_time_and_memory(capsys):
 def test_demo_tool_prints_source_only_vs_adapted_table(tmp_path, demo_data):
     demo = load_tool('demo.py')
     work = str(tmp_path / 'demo')
-    rows = demo.main(['--data-root', demo_data, '--work-dir', work,
-                      '--iters', '2'])
+    rows = demo.main(
+        ['--data-root', demo_data, '--work-dir', work, '--iters', '2'])
     assert [row[0] for row in rows] == ['Source only', 'AdaptSegNet']
     with open(osp.join(work, 'results.md')) as f:
         table = f.read()

@@ -23,8 +23,10 @@ def setup(tmp_path_factory):
     cfg = one_iteration_cfg(
         osp.join(REPO_ROOT, 'configs', 'gioada_synthia.py'),
         str(tmp / 'work'),
-        dict(source=osp.join(demo, 'synthia'), target=cityscapes,
-             val=cityscapes),
+        dict(
+            source=osp.join(demo, 'synthia'),
+            target=cityscapes,
+            val=cityscapes),
         num_classes=16)
     cfg_path = str(tmp / 'config.py')
     cfg.dump(cfg_path)
@@ -37,8 +39,14 @@ def setup(tmp_path_factory):
     info = load_tool('translate.py').main(
         [cfg_path, ckpt, '--out', out, '--device', 'cpu'])
     return dict(
-        demo=demo, cfg=cfg, cfg_path=cfg_path, ckpt=ckpt, out=out,
-        info=info, model=model.eval(), tmp=tmp)
+        demo=demo,
+        cfg=cfg,
+        cfg_path=cfg_path,
+        ckpt=ckpt,
+        out=out,
+        info=info,
+        model=model.eval(),
+        tmp=tmp)
 
 
 def _read(path):
@@ -57,14 +65,14 @@ def test_layout_labels_and_depth(setup):
         assert not np.array_equal(image, source)  # translated
         np.testing.assert_array_equal(
             _read(osp.join(out, 'labels', stem + '_labelTrainIds.png')),
-            _read(osp.join(synthia, 'GT', 'LABELS',
-                           stem + '_labelTrainIds.png')))
+            _read(
+                osp.join(synthia, 'GT', 'LABELS',
+                         stem + '_labelTrainIds.png')))
         depth = _read(osp.join(out, 'depth', stem + '_depth.png'))
         assert depth.dtype == np.uint16
         np.testing.assert_array_equal(
             depth,
-            _read(osp.join(synthia, 'Depth', 'Depth',
-                           stem + '_depth_cm.png')))
+            _read(osp.join(synthia, 'Depth', 'Depth', stem + '_depth_cm.png')))
     with open(osp.join(out, 'translate_info.json')) as f:
         assert json.load(f)['model'] == 'GIOAda'
 
@@ -100,11 +108,11 @@ def test_written_config_reads_back(setup):
 
 def test_model_without_generator_is_refused(setup, tmp_path):
     cfg = Config.fromfile(setup['cfg_path'])
-    cfg.model.update(
-        input_level=False, transform_inputs=None, generators=None)
+    cfg.model.update(input_level=False, transform_inputs=None, generators=None)
     del cfg.model.discriminators['disc_img']
     path = str(tmp_path / 'output_only.py')
     cfg.dump(path)
     with pytest.raises(TypeError, match='has no source-to-target generator'):
         load_tool('translate.py').main(
-            [path, setup['ckpt'], '--out', str(tmp_path / 'o')])
+            [path, setup['ckpt'], '--out',
+             str(tmp_path / 'o')])

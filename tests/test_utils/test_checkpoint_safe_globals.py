@@ -21,7 +21,8 @@ def test_mmengine_runtime_state_loads_with_weights_only(tmp_path):
         meta=dict(seed=np.int64(1234), iter=10),
         message_hub=hub.state_dict(),
         state_dict=collections.OrderedDict(w=torch.ones(2)),
-        numbers=[np.float32(1.5), np.array([1, 2], dtype=np.int64)])
+        numbers=[np.float32(1.5),
+                 np.array([1, 2], dtype=np.int64)])
     path = tmp_path / 'ckpt.pth'
     torch.save(state, path)
 

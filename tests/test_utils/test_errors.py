@@ -1,6 +1,6 @@
 import pytest
-from uda_helpers import load_tool
 from mmengine.config import Config
+from uda_helpers import load_tool
 
 from udaplug.apis import build_runner, load_config
 from udaplug.registry import MODELS

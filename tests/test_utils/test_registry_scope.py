@@ -9,8 +9,7 @@ def test_one_config_builds_mmseg_mmagic_and_udaplug_modules():
             model=dict(
                 type='AdaptSegNet',  # udaplug
                 data_preprocessor=dict(
-                    type='UDADataPreProcessor', mean=[0, 0, 0],
-                    std=[1, 1, 1]),
+                    type='UDADataPreProcessor', mean=[0, 0, 0], std=[1, 1, 1]),
                 segmentor=dict(
                     type='MultiOutputEncoderDecoder',
                     backbone=dict(type='ResNetV1c', depth=18),  # mmseg
@@ -29,8 +28,8 @@ def test_one_config_builds_mmseg_mmagic_and_udaplug_modules():
                         num_conv=2)),
                 adversarial_levels=dict(
                     seg=dict(discriminator='disc_main', loss_weight=1e-3)),
-                gan_loss=dict(
-                    type='DomainAdversarialLoss', gan_type='lsgan'))))
+                gan_loss=dict(type='DomainAdversarialLoss',
+                              gan_type='lsgan'))))
     model = MODELS.build(cfg.model)
     assert type(model).__module__.startswith('udaplug.')
     assert type(model.segmentor.backbone).__module__.startswith('mmseg.')

@@ -27,11 +27,20 @@ from udaplug.utils import register_all_modules
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
-    parser.add_argument('--shape', type=int, nargs=2, default=[512, 1024],
-                        metavar=('H', 'W'), help='(source) image size')
-    parser.add_argument('--target-shape', type=int, nargs=2, default=None,
-                        metavar=('H', 'W'),
-                        help='target image size (default: --shape)')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=2,
+        default=[512, 1024],
+        metavar=('H', 'W'),
+        help='(source) image size')
+    parser.add_argument(
+        '--target-shape',
+        type=int,
+        nargs=2,
+        default=None,
+        metavar=('H', 'W'),
+        help='target image size (default: --shape)')
     parser.add_argument('--batch-size', type=int, default=1)
     parser.add_argument('--iters', type=int, default=10)
     parser.add_argument('--warmup', type=int, default=2)
@@ -83,8 +92,8 @@ def main(argv=None):
             return source
         return dict(
             source=source,
-            target=random_batch(target_shape, args.batch_size, num_classes,
-                                labelled=False))
+            target=random_batch(
+                target_shape, args.batch_size, num_classes, labelled=False))
 
     def sync():
         if device == 'cuda':

@@ -53,8 +53,10 @@ def enable_amp(cfg: Config) -> None:
     for wrapper in wrappers:
         kind = wrapper.get('type', 'OptimWrapper')
         if kind in ('AmpOptimWrapper', AMP_WRAPPER):
-            print_log('AMP training is already enabled in your config.',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                'AMP training is already enabled in your config.',
+                logger='current',
+                level=logging.WARNING)
             wrapper['type'] = AMP_WRAPPER
             continue
         if kind != 'OptimWrapper':

@@ -12,9 +12,9 @@ from .uda_dataset import UDADataset
 from .vkitti import VKittiDataset
 
 __all__ = [
-    'CityscapesDataset', 'GTA5Dataset', 'KittiSegDataset',
-    'SynscapesDataset', 'SynthiaDataset', 'VKittiDataset', 'UDADataset',
-    'LoadDepthFromFile', 'check_num_classes', 'check_same_classes',
-    'check_depth_available', 'ClassMismatchError', 'DepthMapError',
-    'DepthNotFoundError', 'LabelNotFoundError', 'SampleLoadError'
+    'CityscapesDataset', 'GTA5Dataset', 'KittiSegDataset', 'SynscapesDataset',
+    'SynthiaDataset', 'VKittiDataset', 'UDADataset', 'LoadDepthFromFile',
+    'check_num_classes', 'check_same_classes', 'check_depth_available',
+    'ClassMismatchError', 'DepthMapError', 'DepthNotFoundError',
+    'LabelNotFoundError', 'SampleLoadError'
 ]

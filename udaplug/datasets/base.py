@@ -74,8 +74,8 @@ class CheckedDatasetMixin:
             new = list(new_classes)
             unknown = [c for c in new if c not in old]
             if unknown or len(set(new)) != len(new):
-                problem = (f'unknown classes {unknown}' if unknown else
-                           'duplicate class names')
+                problem = (f'unknown classes {unknown}'
+                           if unknown else 'duplicate class names')
                 raise ClassMismatchError(
                     f'{cls._name()}: metainfo classes {tuple(new)} cannot be '
                     f'honoured ({problem}): its label files hold the '
@@ -110,12 +110,11 @@ class CheckedDatasetMixin:
         if self.data_root is not None:
             self._require_folder(self.data_root, 'data root')
         for key, what in (('img_path', 'image folder'),
-                          ('seg_map_path', 'label folder'),
-                          ('depth_path', 'depth folder')):
+                          ('seg_map_path', 'label folder'), ('depth_path',
+                                                             'depth folder')):
             folder = self.data_prefix.get(key, None)
             if folder is not None:
-                self._require_folder(folder,
-                                     f"{what} (data_prefix['{key}'])")
+                self._require_folder(folder, f"{what} (data_prefix['{key}'])")
         if self.ann_file and not osp.isfile(self.ann_file):
             raise FileNotFoundError(
                 f'{name}: split file (ann_file) not found: {self.ann_file}')
@@ -137,10 +136,10 @@ class CheckedDatasetMixin:
         if not data_list:
             raise FileNotFoundError(
                 f'{name}: no images matching *{self.img_suffix} in '
-                f"{self.data_prefix.get('img_path')}"
-                + (f' (split file {self.ann_file})' if self.ann_file else '')
-                + (f'; prepare the dataset with: {self._converter()}'
-                   if self._converter() else ''))
+                f"{self.data_prefix.get('img_path')}" +
+                (f' (split file {self.ann_file})' if self.ann_file else '') +
+                (f'; prepare the dataset with: {self._converter()}' if self.
+                 _converter() else ''))
         depth_dir = self.data_prefix.get('depth_path', None)
         missing_label, missing_depth = [], []
         for info in data_list:
@@ -148,26 +147,27 @@ class CheckedDatasetMixin:
             if seg is not None and not osp.isfile(seg):
                 missing_label.append((info['img_path'], seg))
             if depth_dir is not None:
-                depth = osp.join(depth_dir,
-                                 self._stem(info['img_path']) +
-                                 self.depth_suffix)
+                depth = osp.join(
+                    depth_dir,
+                    self._stem(info['img_path']) + self.depth_suffix)
                 info['depth_map_path'] = depth
                 if not osp.isfile(depth):
                     missing_depth.append((info['img_path'], depth))
         hint = (f' Labels and depth maps are written by: {self._converter()}'
                 if self._converter() else '')
-        for missing, kind, error in (
-                (missing_label, 'label', LabelNotFoundError),
-                (missing_depth, 'depth map', DepthNotFoundError)):
+        for missing, kind, error in ((missing_label, 'label',
+                                      LabelNotFoundError),
+                                     (missing_depth, 'depth map',
+                                      DepthNotFoundError)):
             if missing:
                 listed = '\n'.join(f'  {img} -> {other}'
                                    for img, other in missing[:_MAX_LISTED])
                 more = len(missing) - _MAX_LISTED
                 raise error(
                     f'{name}: {len(missing)} of {len(data_list)} images have '
-                    f'no {kind} file:\n{listed}'
-                    + (f'\n  ... and {more} more' if more > 0 else '')
-                    + '\n' + hint)
+                    f'no {kind} file:\n{listed}' +
+                    (f'\n  ... and {more} more' if more > 0 else '') + '\n' +
+                    hint)
         return data_list
 
     def full_init(self) -> None:

@@ -42,8 +42,9 @@ def _collect_num_classes(obj: Any, path: str = '') -> List[Tuple[str, int]]:
         for name, module in obj.named_modules():
             value = getattr(module, 'num_classes', None)
             if isinstance(value, int):
-                found.append((f'{path or "model"}.{name}'.rstrip('.') +
-                              '.num_classes', value))
+                found.append(
+                    (f'{path or "model"}.{name}'.rstrip('.') + '.num_classes',
+                     value))
     return found
 
 
@@ -109,8 +110,8 @@ def pipeline_loads_depth(pipeline: Any) -> bool:
     for t in transforms:
         if isinstance(t, LoadDepthFromFile):
             return True
-        if isinstance(t, Mapping) and str(t.get('type', '')).split(
-                '.')[-1] == 'LoadDepthFromFile':
+        if isinstance(t, Mapping) and str(t.get(
+                'type', '')).split('.')[-1] == 'LoadDepthFromFile':
             return True
     return False
 
@@ -137,5 +138,5 @@ def check_depth_available(dataset: Any, name: str = None) -> None:
                 "'vkitti_1.3.1_depthgt' for Virtual KITTI).")
     raise DepthNotFoundError(
         f'{name}: the pipeline contains LoadDepthFromFile, but the samples '
-        f"have no 'depth_map_path' (first sample: {info.get('img_path')}); "
-        + hint)
+        f"have no 'depth_map_path' (first sample: {info.get('img_path')}); " +
+        hint)

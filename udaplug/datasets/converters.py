@@ -149,8 +149,7 @@ def _outside_message(outside: List[int], hint: str = '') -> str:
 
 
 def _result(rel: str, counts=None, problems=(), depth=None) -> dict:
-    return dict(
-        label=rel, counts=counts, problems=list(problems), depth=depth)
+    return dict(label=rel, counts=counts, problems=list(problems), depth=depth)
 
 
 # -- per-file workers (module level, so they can run in a process pool) ----
@@ -198,13 +197,15 @@ def convert_synthia_sample(task: Tuple[str, str, Optional[str], int]) -> dict:
             ids = label[..., channel]
             out, outside, counts = remap_ids(ids, lut, valid)
             if outside:
-                problems.append((rel, _outside_message(
-                    outside,
-                    f'; SYNTHIA class ids are 0..{SYNTHIA_MAX_ID}: is the '
-                    f'class channel right? It is R, i.e. index '
-                    f'{SYNTHIA_CLASS_CHANNEL} of cv2.imread(path, '
-                    f'cv2.IMREAD_UNCHANGED) (BGR); channel {channel} was '
-                    'read, and the G channel holds instance ids')))
+                problems.append((
+                    rel,
+                    _outside_message(
+                        outside,
+                        f'; SYNTHIA class ids are 0..{SYNTHIA_MAX_ID}: is the '
+                        f'class channel right? It is R, i.e. index '
+                        f'{SYNTHIA_CLASS_CHANNEL} of cv2.imread(path, '
+                        f'cv2.IMREAD_UNCHANGED) (BGR); channel {channel} was '
+                        'read, and the G channel holds instance ids')))
             write_png(train_id_path(src), out)
     depth = None
     if depth_rel is not None:
@@ -223,8 +224,9 @@ def _convert_synthia_depth(root: str, rel: str, shape) -> tuple:
     if depth.dtype != np.uint16:
         return None, [(rel, f'expected a 16-bit depth PNG, got {depth.dtype}')]
     if depth.ndim == 3:
-        if not all(np.array_equal(depth[..., 0], depth[..., c])
-                   for c in range(1, depth.shape[2])):
+        if not all(
+                np.array_equal(depth[..., 0], depth[..., c])
+                for c in range(1, depth.shape[2])):
             return None, [(rel, 'the channels of the depth PNG differ; '
                            'expected three identical channels')]
         depth = depth[..., 0]
@@ -280,10 +282,10 @@ def convert_vkitti_sample(
     except CorruptFileError as err:
         return _result(rel, problems=[(rel, str(err))])
     if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
-        return _result(rel, problems=[
-            (rel, f'expected an 8-bit RGB class image, got shape '
-             f'{bgr.shape} {bgr.dtype}')
-        ])
+        return _result(
+            rel,
+            problems=[(rel, f'expected an 8-bit RGB class image, got shape '
+                       f'{bgr.shape} {bgr.dtype}')])
     packed = ((bgr[..., 2].astype(np.int64) << 16) |
               (bgr[..., 1].astype(np.int64) << 8) | bgr[..., 0])
     colours, inverse = np.unique(packed.ravel(), return_inverse=True)
@@ -332,8 +334,7 @@ def run_tasks(func: Callable,
         return []
     with open(os.devnull, 'w') if quiet else nullcontext(sys.stdout) as out:
         if nproc > 1:
-            return track_parallel_progress(
-                func, list(tasks), nproc, file=out)
+            return track_parallel_progress(func, list(tasks), nproc, file=out)
         return track_progress(func, list(tasks), file=out)
 
 
@@ -374,8 +375,11 @@ def _finish(dataset: str, key: str, data_root: str, classes: Sequence[str],
     return report
 
 
-def _id_dataset(dataset: str, key: str, data_root: str,
-                label_files: List[str], nproc: int,
+def _id_dataset(dataset: str,
+                key: str,
+                data_root: str,
+                label_files: List[str],
+                nproc: int,
                 quiet: bool = False) -> ConversionReport:
     lut, valid = lookup_table(CITYSCAPES_ID_TO_TRAINID)
     tasks = [(data_root, osp.relpath(p, data_root), lut, valid)
@@ -397,8 +401,8 @@ def convert_gta5(data_root: str,
                  quiet: bool = False) -> ConversionReport:
     """GTA5: ``labels/NNNNN.png`` (Cityscapes ids) -> train ids (19)."""
     check_data_root(data_root, 'GTA5', what='data root')
-    folder = check_data_root(osp.join(data_root, 'labels'), 'GTA5',
-                             what='label folder')
+    folder = check_data_root(
+        osp.join(data_root, 'labels'), 'GTA5', what='label folder')
     files = _nonempty(find_pngs(folder), folder, 'GTA5', '*.png')
     return _id_dataset('GTA5', 'gta5', data_root, files, nproc, quiet)
 
@@ -409,17 +413,16 @@ def convert_cityscapes(data_root: str,
     """Cityscapes: ``gtFine/<split>/<city>/*_gtFine_labelIds.png`` ->
     ``*_gtFine_labelTrainIds.png`` (19 classes)."""
     check_data_root(data_root, 'Cityscapes', what='data root')
-    folder = check_data_root(osp.join(data_root, 'gtFine'), 'Cityscapes',
-                             what='label folder')
+    folder = check_data_root(
+        osp.join(data_root, 'gtFine'), 'Cityscapes', what='label folder')
     files = _nonempty(
         find_pngs(folder, '_gtFine_labelIds.png'), folder, 'Cityscapes',
         '*_gtFine_labelIds.png')
     lut, valid = lookup_table(CITYSCAPES_ID_TO_TRAINID)
-    tasks = [(data_root, osp.relpath(p, data_root), lut, valid)
-             for p in files]
+    tasks = [(data_root, osp.relpath(p, data_root), lut, valid) for p in files]
     results = run_tasks(_convert_cityscapes_label, tasks, nproc, quiet)
-    return _finish('Cityscapes', 'cityscapes', data_root,
-                   CITYSCAPES_CLASSES, results)
+    return _finish('Cityscapes', 'cityscapes', data_root, CITYSCAPES_CLASSES,
+                   results)
 
 
 def _convert_cityscapes_label(task) -> dict:
@@ -429,9 +432,9 @@ def _convert_cityscapes_label(task) -> dict:
     src = osp.join(root, rel)
     written = train_id_path(src)
     if osp.isfile(written):
-        os.replace(written,
-                   src.replace('_gtFine_labelIds.png',
-                               '_gtFine_labelTrainIds.png'))
+        os.replace(
+            written,
+            src.replace('_gtFine_labelIds.png', '_gtFine_labelTrainIds.png'))
     return res
 
 
@@ -442,7 +445,8 @@ def convert_kitti(data_root: str,
     19 Cityscapes train ids (the dataset selects the 10-class set)."""
     check_data_root(data_root, 'KITTI', what='data root')
     folder = check_data_root(
-        osp.join(data_root, 'training', 'semantic'), 'KITTI',
+        osp.join(data_root, 'training', 'semantic'),
+        'KITTI',
         what='label folder')
     files = _nonempty(find_pngs(folder), folder, 'KITTI', '*.png')
     return _id_dataset('KITTI', 'kitti', data_root, files, nproc, quiet)
@@ -454,8 +458,7 @@ def convert_synscapes(data_root: str,
     """Synscapes: ``img/class/<n>.png`` (Cityscapes ids) -> train ids."""
     check_data_root(data_root, 'Synscapes', what='data root')
     folder = check_data_root(
-        osp.join(data_root, 'img', 'class'), 'Synscapes',
-        what='label folder')
+        osp.join(data_root, 'img', 'class'), 'Synscapes', what='label folder')
     files = _nonempty(find_pngs(folder), folder, 'Synscapes', '*.png')
     return _id_dataset('Synscapes', 'synscapes', data_root, files, nproc,
                        quiet)
@@ -484,11 +487,11 @@ def convert_synthia(data_root: str,
         if with_depth:
             depth = osp.join(depth_dir, osp.basename(path))
             depth_rel = osp.relpath(depth, data_root)
-        tasks.append((data_root, osp.relpath(path, data_root), depth_rel,
-                      channel))
+        tasks.append((data_root, osp.relpath(path,
+                                             data_root), depth_rel, channel))
     results = run_tasks(convert_synthia_sample, tasks, nproc, quiet)
-    return _finish('SYNTHIA', 'synthia', data_root, SYNTHIA_CLASSES,
-                   results, notes)
+    return _finish('SYNTHIA', 'synthia', data_root, SYNTHIA_CLASSES, results,
+                   notes)
 
 
 def convert_vkitti(data_root: str,
@@ -499,7 +502,8 @@ def convert_vkitti(data_root: str,
     depth (already single-channel 16-bit cm) is kept and only checked."""
     check_data_root(data_root, 'Virtual KITTI', what='data root')
     gt_dir = check_data_root(
-        osp.join(data_root, 'vkitti_1.3.1_scenegt'), 'Virtual KITTI',
+        osp.join(data_root, 'vkitti_1.3.1_scenegt'),
+        'Virtual KITTI',
         what='class ground-truth folder')
     depth_dir = osp.join(data_root, 'vkitti_1.3.1_depthgt')
     notes = []
@@ -509,13 +513,17 @@ def convert_vkitti(data_root: str,
     tables: Dict[str, Dict[int, int]] = {}
     results: List[dict] = []
     tasks = []
-    for path in _nonempty(find_pngs(gt_dir), gt_dir, 'Virtual KITTI',
-                          '<world>/<variation>/*.png'):
+    for path in _nonempty(
+            find_pngs(gt_dir), gt_dir, 'Virtual KITTI',
+            '<world>/<variation>/*.png'):
         rel = osp.relpath(path, data_root)
         parts = osp.relpath(path, gt_dir).split(osp.sep)
         if len(parts) != 3:
-            results.append(_result(rel, problems=[
-                (rel, 'not in <world>/<variation>/<frame>.png')]))
+            results.append(
+                _result(
+                    rel,
+                    problems=[(rel, 'not in <world>/<variation>/<frame>.png')
+                              ]))
             continue
         key = f'{parts[0]}_{parts[1]}'
         if key not in tables:
@@ -524,17 +532,21 @@ def convert_vkitti(data_root: str,
                 tables[key], unknown = parse_vkitti_encoding(enc)
             except (OSError, ValueError) as err:
                 tables[key] = None
-                results.append(_result(
-                    osp.relpath(enc, data_root),
-                    problems=[(osp.relpath(enc, data_root),
-                               f'colour table unusable: {err}')]))
+                results.append(
+                    _result(
+                        osp.relpath(enc, data_root),
+                        problems=[(osp.relpath(enc, data_root),
+                                   f'colour table unusable: {err}')]))
                 unknown = []
             if unknown:
                 notes.append(f'{key}: categories {unknown} have no class '
                              f'and are written as {IGNORE_INDEX}')
         if tables[key] is None:
-            results.append(_result(rel, problems=[
-                (rel, f'not converted: no colour table for {key}')]))
+            results.append(
+                _result(
+                    rel,
+                    problems=[(rel,
+                               f'not converted: no colour table for {key}')]))
             continue
         depth_rel = None
         if with_depth:
@@ -568,4 +580,3 @@ def main(name: str, argv: Optional[Sequence[str]] = None) -> int:
     report = convert(args.data_root, nproc=args.nproc)
     print('\n' + report.format())
     return report.exit_code
-

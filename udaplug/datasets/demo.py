@@ -85,12 +85,24 @@ SOURCE_STYLE = DomainStyle(
     camera_height=(1.45, 1.75),
     horizon=(0.37, 0.47),
     palette=dict(
-        road=(88, 86, 96), marking=(235, 235, 225), sidewalk=(196, 150, 176),
-        building=(172, 128, 96), wall=(190, 184, 150), fence=(140, 100, 60),
-        pole=(150, 150, 160), light=(30, 30, 30), sign=(245, 205, 20),
-        vegetation=(50, 170, 40), terrain=(150, 210, 90), sky=(90, 160, 245),
-        person=(200, 40, 50), rider=(230, 90, 20), car=(40, 60, 200),
-        truck=(60, 140, 160), bus=(230, 180, 40), bicycle=(150, 20, 60),
+        road=(88, 86, 96),
+        marking=(235, 235, 225),
+        sidewalk=(196, 150, 176),
+        building=(172, 128, 96),
+        wall=(190, 184, 150),
+        fence=(140, 100, 60),
+        pole=(150, 150, 160),
+        light=(30, 30, 30),
+        sign=(245, 205, 20),
+        vegetation=(50, 170, 40),
+        terrain=(150, 210, 90),
+        sky=(90, 160, 245),
+        person=(200, 40, 50),
+        rider=(230, 90, 20),
+        car=(40, 60, 200),
+        truck=(60, 140, 160),
+        bus=(230, 180, 40),
+        bicycle=(150, 20, 60),
         window=(60, 90, 140)),
     light_gradient=0.03)
 
@@ -99,13 +111,25 @@ TARGET_STYLE = DomainStyle(
     camera_height=(1.15, 1.35),
     horizon=(0.45, 0.55),
     palette=dict(
-        road=(105, 103, 100), marking=(210, 210, 200),
-        sidewalk=(160, 152, 156), building=(140, 125, 118),
-        wall=(165, 160, 140), fence=(125, 105, 80), pole=(130, 130, 135),
-        light=(45, 45, 45), sign=(215, 190, 70), vegetation=(75, 115, 55),
-        terrain=(140, 170, 100), sky=(165, 185, 205), person=(150, 60, 70),
-        rider=(180, 100, 60), car=(70, 80, 160), truck=(80, 125, 135),
-        bus=(190, 160, 80), bicycle=(120, 50, 70), window=(70, 85, 110)),
+        road=(105, 103, 100),
+        marking=(210, 210, 200),
+        sidewalk=(160, 152, 156),
+        building=(140, 125, 118),
+        wall=(165, 160, 140),
+        fence=(125, 105, 80),
+        pole=(130, 130, 135),
+        light=(45, 45, 45),
+        sign=(215, 190, 70),
+        vegetation=(75, 115, 55),
+        terrain=(140, 170, 100),
+        sky=(165, 185, 205),
+        person=(150, 60, 70),
+        rider=(180, 100, 60),
+        car=(70, 80, 160),
+        truck=(80, 125, 135),
+        bus=(190, 160, 80),
+        bicycle=(120, 50, 70),
+        window=(70, 85, 110)),
     grain=0.05,
     blotches=0.06,
     shadows=2,
@@ -125,14 +149,17 @@ def _segments(rng: np.random.Generator) -> List[tuple]:
     probs = [0.58, 0.16, 0.1, 0.1, 0.06]
     while z < 400:
         kind = kinds[rng.choice(len(kinds), p=probs)]
-        length = float(rng.uniform(8, 30) if kind == 'building' else
-                       rng.uniform(5, 15))
+        length = float(
+            rng.uniform(8, 30) if kind == 'building' else rng.uniform(5, 15))
         height = dict(
-            building=rng.uniform(7, 28), vegetation=rng.uniform(2, 9),
-            wall=rng.uniform(1.0, 2.5), fence=rng.uniform(1.0, 2.0),
+            building=rng.uniform(7, 28),
+            vegetation=rng.uniform(2, 9),
+            wall=rng.uniform(1.0, 2.5),
+            fence=rng.uniform(1.0, 2.0),
             gap=0.0)[kind]
-        segs.append((z, z + length, kind, float(height),
-                     float(rng.uniform(0.75, 1.2))))
+        segs.append(
+            (z, z + length, kind, float(height), float(rng.uniform(0.75,
+                                                                   1.2))))
         z += length
     return segs
 
@@ -168,35 +195,65 @@ def sample_scene(rng: np.random.Generator) -> dict:
         while z < 90:
             x = side * (edge + 0.35)
             height = float(rng.uniform(4.0, 7.5))
-            add(cls='pole', X=x, Z=z, w=float(rng.uniform(0.15, 0.28)),
-                h=height, y0=0.0, shape='rect')
+            add(cls='pole',
+                X=x,
+                Z=z,
+                w=float(rng.uniform(0.15, 0.28)),
+                h=height,
+                y0=0.0,
+                shape='rect')
             r = rng.random()
             if r < 0.4:
                 size = float(rng.uniform(0.55, 0.9))
-                add(cls='traffic sign', X=x - side * 0.1, Z=z - 0.05, w=size,
-                    h=size, y0=float(rng.uniform(2.0, height - size)),
+                add(cls='traffic sign',
+                    X=x - side * 0.1,
+                    Z=z - 0.05,
+                    w=size,
+                    h=size,
+                    y0=float(rng.uniform(2.0, height - size)),
                     shape=str(rng.choice(['rect', 'circle', 'triangle'])))
             elif r < 0.62:
-                add(cls='traffic light', X=x - side * 0.5, Z=z - 0.05,
-                    w=0.4, h=1.0, y0=min(height - 1.0, 4.0), shape='light')
-                add(cls='pole', X=x - side * 0.25, Z=z - 0.02, w=0.5,
-                    h=0.12, y0=min(height - 1.0, 4.0) + 0.7, shape='rect')
+                add(cls='traffic light',
+                    X=x - side * 0.5,
+                    Z=z - 0.05,
+                    w=0.4,
+                    h=1.0,
+                    y0=min(height - 1.0, 4.0),
+                    shape='light')
+                add(cls='pole',
+                    X=x - side * 0.25,
+                    Z=z - 0.02,
+                    w=0.5,
+                    h=0.12,
+                    y0=min(height - 1.0, 4.0) + 0.7,
+                    shape='rect')
             z += float(rng.uniform(12, 30))
         # trees on the outer sidewalk / verge
         if rng.random() < 0.65:
             z = float(rng.uniform(4, 14))
             while z < 80:
-                x = side * (edge + sw + scene['verge'][1 if side > 0 else 0]
-                            * 0.5 - 0.4)
-                add(cls='vegetation', X=x, Z=z, w=float(rng.uniform(2.5, 5)),
-                    h=float(rng.uniform(4.5, 8.0)), y0=0.0, shape='tree')
+                x = side * (
+                    edge + sw + scene['verge'][1 if side > 0 else 0] * 0.5 -
+                    0.4)
+                add(cls='vegetation',
+                    X=x,
+                    Z=z,
+                    w=float(rng.uniform(2.5, 5)),
+                    h=float(rng.uniform(4.5, 8.0)),
+                    y0=0.0,
+                    shape='tree')
                 z += float(rng.uniform(7, 20))
         # pedestrians
         for _ in range(int(rng.integers(0, 4))):
-            add(cls='person', X=side * (edge + float(rng.uniform(0.4, sw))),
-                Z=float(rng.uniform(4, 30)), w=float(rng.uniform(0.45, 0.6)),
-                h=float(rng.uniform(1.55, 1.9)), y0=0.0, shape='person',
-                inst=inst, colour=int(rng.integers(0, 6)))
+            add(cls='person',
+                X=side * (edge + float(rng.uniform(0.4, sw))),
+                Z=float(rng.uniform(4, 30)),
+                w=float(rng.uniform(0.45, 0.6)),
+                h=float(rng.uniform(1.55, 1.9)),
+                y0=0.0,
+                shape='person',
+                inst=inst,
+                colour=int(rng.integers(0, 6)))
             inst += 1
     # vehicles on the road
     lanes = np.arange(-road_l + 1.6, road_r - 1.5, 3.2)
@@ -205,17 +262,28 @@ def sample_scene(rng: np.random.Generator) -> dict:
     for _ in range(int(rng.integers(0, 7))):
         kind = rng.choice(['car', 'truck', 'bus'], p=[0.84, 0.1, 0.06])
         w, h = dict(car=(1.8, 1.5), truck=(2.5, 3.4), bus=(2.6, 3.2))[kind]
-        add(cls=str(kind), X=float(rng.choice(lanes) + rng.uniform(-0.3, 0.3)),
-            Z=float(rng.uniform(5, 45)), w=w * float(rng.uniform(0.9, 1.1)),
-            h=h * float(rng.uniform(0.9, 1.1)), y0=0.0, shape=str(kind),
-            inst=inst, colour=int(rng.integers(0, 6)))
+        add(cls=str(kind),
+            X=float(rng.choice(lanes) + rng.uniform(-0.3, 0.3)),
+            Z=float(rng.uniform(5, 45)),
+            w=w * float(rng.uniform(0.9, 1.1)),
+            h=h * float(rng.uniform(0.9, 1.1)),
+            y0=0.0,
+            shape=str(kind),
+            inst=inst,
+            colour=int(rng.integers(0, 6)))
         inst += 1
     if rng.random() < 0.25:
         side = rng.choice([-1, 1])
         edge = road_r if side > 0 else road_l
-        add(cls='bicycle', X=float(side * (edge - 0.6)),
-            Z=float(rng.uniform(6, 35)), w=0.6, h=1.0, y0=0.0,
-            shape='bicycle', inst=inst, colour=int(rng.integers(0, 6)))
+        add(cls='bicycle',
+            X=float(side * (edge - 0.6)),
+            Z=float(rng.uniform(6, 35)),
+            w=0.6,
+            h=1.0,
+            y0=0.0,
+            shape='bicycle',
+            inst=inst,
+            colour=int(rng.integers(0, 6)))
         inst += 1
     scene['objects'] = objects
     return scene
@@ -237,7 +305,12 @@ class _Canvas:
         self.inst = np.zeros((height, width), np.uint16)
         self.marking = np.zeros((height, width), bool)
 
-    def paint(self, mask, cls: str, z: float, colour, inst: int = 0,
+    def paint(self,
+              mask,
+              cls: str,
+              z: float,
+              colour,
+              inst: int = 0,
               detail=None) -> np.ndarray:
         m = mask & (z < self.depth)
         self.label[m] = _C[cls]
@@ -281,8 +354,8 @@ def _render(scene: dict, style: DomainStyle, rng: np.random.Generator,
     side = ground & ~road & (xg >= -road_l - sw_l) & (xg <= road_r + sw_r)
     verge = ground & ~road & ~side
     for mask, cls, key in ((road, 'road', 'road'),
-                           (side, 'sidewalk', 'sidewalk'),
-                           (verge, 'terrain', 'terrain')):
+                           (side, 'sidewalk', 'sidewalk'), (verge, 'terrain',
+                                                            'terrain')):
         canvas.label[mask] = _C[cls]
         canvas.depth[mask] = zg[mask]
         canvas.rgb[mask] = np.asarray(pal[key], np.float32) / 255
@@ -367,9 +440,17 @@ def _draw_object(canvas: _Canvas, obj: dict, style: DomainStyle,
     pal = style.palette
     cls, z, shape = obj['cls'], obj['Z'], obj['shape']
     key = dict(
-        pole='pole', **{'traffic sign': 'sign', 'traffic light': 'light'},
-        vegetation='vegetation', person='person', car='car', truck='truck',
-        bus='bus', bicycle='bicycle').get(cls, cls)
+        pole='pole',
+        **{
+            'traffic sign': 'sign',
+            'traffic light': 'light'
+        },
+        vegetation='vegetation',
+        person='person',
+        car='car',
+        truck='truck',
+        bus='bus',
+        bicycle='bicycle').get(cls, cls)
     hue = obj.get('colour', 0)
     base = np.asarray(pal[key], np.float32) / 255
     if cls in ('car', 'person', 'truck', 'bus', 'bicycle'):
@@ -388,24 +469,39 @@ def _draw_object(canvas: _Canvas, obj: dict, style: DomainStyle,
         return np.zeros((h, w), np.uint8)
 
     def rect(m, a, b, c, d):
-        cv2.fillPoly(m, [np.array([pt(a, c), pt(b, c), pt(b, d), pt(a, d)])],
-                     1, lineType=cv2.LINE_8, shift=3)
+        cv2.fillPoly(
+            m, [np.array([pt(a, c), pt(b, c),
+                          pt(b, d), pt(a, d)])],
+            1,
+            lineType=cv2.LINE_8,
+            shift=3)
 
     def ellipse(m, cx, cy, rx, ry):
-        cv2.ellipse(m, (int(cx * s), int(cy * s)),
-                    (max(int(rx * s), 1), max(int(ry * s), 1)), 0, 0, 360, 1,
-                    -1, cv2.LINE_8, shift=3)
+        cv2.ellipse(
+            m, (int(cx * s), int(cy * s)),
+            (max(int(rx * s), 1), max(int(ry * s), 1)),
+            0,
+            0,
+            360,
+            1,
+            -1,
+            cv2.LINE_8,
+            shift=3)
 
     bw, bh = x1 - x0, yb - yt
     m = new()
     detail = None
-    if shape in ('rect',):
+    if shape in ('rect', ):
         rect(m, x0, x1, yt, yb)
     elif shape == 'circle':
         ellipse(m, (x0 + x1) / 2, (yt + yb) / 2, bw / 2, bh / 2)
     elif shape == 'triangle':
-        cv2.fillPoly(m, [np.array([pt(x0, yb), pt(x1, yb),
-                                   pt((x0 + x1) / 2, yt)])], 1, shift=3)
+        cv2.fillPoly(
+            m, [np.array([pt(x0, yb),
+                          pt(x1, yb),
+                          pt((x0 + x1) / 2, yt)])],
+            1,
+            shift=3)
     elif shape == 'light':
         rect(m, x0, x1, yt, yb)
         lamp = new()
@@ -431,10 +527,17 @@ def _draw_object(canvas: _Canvas, obj: dict, style: DomainStyle,
         wheel = new()
         if shape == 'car':
             rect(m, x0, x1, yt + bh * 0.4, yb - bh * 0.1)
-            cv2.fillPoly(m, [np.array([
-                pt(x0 + bw * 0.12, yt + bh * 0.42), pt(x1 - bw * 0.12,
-                                                       yt + bh * 0.42),
-                pt(x1 - bw * 0.2, yt), pt(x0 + bw * 0.2, yt)])], 1, shift=3)
+            cv2.fillPoly(
+                m, [
+                    np.array([
+                        pt(x0 + bw * 0.12, yt + bh * 0.42),
+                        pt(x1 - bw * 0.12, yt + bh * 0.42),
+                        pt(x1 - bw * 0.2, yt),
+                        pt(x0 + bw * 0.2, yt)
+                    ])
+                ],
+                1,
+                shift=3)
             win = new()
             rect(win, x0 + bw * 0.22, x1 - bw * 0.22, yt + bh * 0.08,
                  yt + bh * 0.38)
@@ -457,10 +560,16 @@ def _draw_object(canvas: _Canvas, obj: dict, style: DomainStyle,
         ry = bh * 0.22
         ring = new()
         for cx in (x0 + bw * 0.2, x1 - bw * 0.2):
-            cv2.ellipse(ring, (int(cx * s), int((yb - ry) * s)),
-                        (max(int(ry * 0.5 * s), 1), max(int(ry * s), 1)), 0,
-                        0, 360, 1, max(1, int(bw * 0.08)), cv2.LINE_8,
-                        shift=3)
+            cv2.ellipse(
+                ring, (int(cx * s), int((yb - ry) * s)),
+                (max(int(ry * 0.5 * s), 1), max(int(ry * s), 1)),
+                0,
+                0,
+                360,
+                1,
+                max(1, int(bw * 0.08)),
+                cv2.LINE_8,
+                shift=3)
         canvas.paint(ring.astype(bool), 'bicycle', z, colour, inst)
         # its rider, sitting above it
         rider = new()
@@ -470,14 +579,15 @@ def _draw_object(canvas: _Canvas, obj: dict, style: DomainStyle,
         ellipse(rider, cx, ry0 + bh * 0.8, bw * 0.25, bh * 0.5)
         rect(rider, cx - bw * 0.1, cx + bw * 0.1, ry0 + bh * 1.2,
              yb - ry * 1.3)
-        canvas.paint(rider.astype(bool), 'rider', z - 0.01,
-                     np.asarray(pal['rider'], np.float32) / 255, inst)
+        canvas.paint(
+            rider.astype(bool), 'rider', z - 0.01,
+            np.asarray(pal['rider'], np.float32) / 255, inst)
         return
     canvas.paint(m.astype(bool), cls, z, colour, inst, detail)
 
 
-def _finish_look(canvas: _Canvas, style: DomainStyle,
-                 rng: np.random.Generator, yh: float) -> np.ndarray:
+def _finish_look(canvas: _Canvas, style: DomainStyle, rng: np.random.Generator,
+                 yh: float) -> np.ndarray:
     h, w = canvas.label.shape
     rgb = canvas.rgb.copy()
     ground = canvas.depth < np.inf
@@ -487,17 +597,18 @@ def _finish_look(canvas: _Canvas, style: DomainStyle,
             m = np.zeros((h, w), np.uint8)
             axes = (int(rng.uniform(0.1, 0.4) * w),
                     int(rng.uniform(0.03, 0.12) * h))
-            cv2.ellipse(m, (int(cx), int(cy)), axes, float(rng.uniform(
-                -30, 30)), 0, 360, 1, -1)
+            cv2.ellipse(m, (int(cx), int(cy)), axes,
+                        float(rng.uniform(-30, 30)), 0, 360, 1, -1)
             shade = m.astype(bool) & ground & np.isin(
                 canvas.label, [_C['road'], _C['sidewalk'], _C['terrain']])
             rgb[shade] *= float(rng.uniform(0.55, 0.75))
     if style.blotches:
         low = rng.normal(0, 1, (max(h // 16, 2), max(w // 16, 2), 1))
-        low = cv2.resize(low.astype(np.float32), (w, h),
-                         interpolation=cv2.INTER_CUBIC)[..., None]
+        low = cv2.resize(
+            low.astype(np.float32), (w, h),
+            interpolation=cv2.INTER_CUBIC)[..., None]
         rgb *= 1 + style.blotches * low * (canvas.label != _C['sky'])[...,
-                                                                       None]
+                                                                      None]
     if style.grain:
         rgb *= 1 + rng.normal(0, style.grain, (h, w, 1)).astype(np.float32)
     if style.light_gradient:
@@ -528,8 +639,8 @@ def _ego_hood(label_ids: np.ndarray, rgb: np.ndarray,
     curve = top + (h - top) * 0.6 * ((xx - w / 2) / (w / 2))**2
     mask = np.arange(h, dtype=np.float32)[:, None] >= curve[None, :]
     label_ids[mask] = CITYSCAPES_NAME_TO_ID[EGO_VEHICLE]
-    rgb[mask] = (np.array([38, 40, 44]) *
-                 (0.9 + 0.2 * rng.random())).astype(np.uint8)
+    rgb[mask] = (np.array([38, 40, 44]) * (0.9 + 0.2 * rng.random())).astype(
+        np.uint8)
 
 
 def render_sample(rng: np.random.Generator,
@@ -560,10 +671,9 @@ def render_sample(rng: np.random.Generator,
         _ego_hood(label_ids, img, rng)
         train_ids[label_ids == CITYSCAPES_NAME_TO_ID[EGO_VEHICLE]] = \
             IGNORE_INDEX
-    depth = np.where(np.isfinite(canvas.depth), canvas.depth * 100,
-                     DEMO_MAX_DEPTH_CM)
-    depth_cm = np.clip(np.round(depth), 1, DEMO_MAX_DEPTH_CM).astype(
-        np.uint16)
+    depth = np.where(
+        np.isfinite(canvas.depth), canvas.depth * 100, DEMO_MAX_DEPTH_CM)
+    depth_cm = np.clip(np.round(depth), 1, DEMO_MAX_DEPTH_CM).astype(np.uint16)
     return dict(
         img=img,
         train_ids=train_ids,
@@ -579,10 +689,11 @@ def _write_rgb(path: str, rgb: np.ndarray) -> None:
 
 
 def _write_source(out: str, index: int, sample: dict) -> None:
-    _write_rgb(osp.join(out, 'gta5', 'images', f'{index + 1:05d}.png'),
-               sample['img'])
-    write_png(osp.join(out, 'gta5', 'labels', f'{index + 1:05d}.png'),
-              sample['label_ids'])
+    _write_rgb(
+        osp.join(out, 'gta5', 'images', f'{index + 1:05d}.png'), sample['img'])
+    write_png(
+        osp.join(out, 'gta5', 'labels', f'{index + 1:05d}.png'),
+        sample['label_ids'])
     name = f'{index:07d}.png'
     _write_rgb(osp.join(out, 'synthia', 'RGB', name), sample['img'])
     h, w = sample['synthia_ids'].shape
@@ -639,8 +750,7 @@ def make_demo_data(out: str = 'data/demo',
                          '32x16)')
     size = (int(width), int(height))
     jobs = [(out, seed, 'source', 0, i, size) for i in range(num_source)]
-    jobs += [(out, seed, 'train', 1, i, size)
-             for i in range(num_target_train)]
+    jobs += [(out, seed, 'train', 1, i, size) for i in range(num_target_train)]
     jobs += [(out, seed, 'val', 2, i, size) for i in range(num_target_val)]
     run_tasks(_make_one, jobs, nproc, quiet)
     info = dict(
@@ -686,10 +796,12 @@ def write_preview(out: str, path: Optional[str] = None, num: int = 4) -> str:
     tgt = sorted(os.listdir(tgt_dir))[:num]
     rows = []
     for a, b in zip(src, tgt):
-        rows.append(np.concatenate([
-            cv2.imread(osp.join(out, 'gta5', 'images', a)),
-            cv2.imread(osp.join(tgt_dir, b))
-        ], axis=1))
+        rows.append(
+            np.concatenate([
+                cv2.imread(osp.join(out, 'gta5', 'images', a)),
+                cv2.imread(osp.join(tgt_dir, b))
+            ],
+                           axis=1))
     path = path or osp.join(out, 'preview.png')
     cv2.imwrite(path, np.concatenate(rows, axis=0))
     return path

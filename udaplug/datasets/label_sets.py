@@ -27,8 +27,8 @@ IGNORE_INDEX = 255
 _CS_TRAIN = sorted((lb for lb in _cs_labels if 0 <= lb.trainId < 255),
                    key=lambda lb: lb.trainId)
 CITYSCAPES_CLASSES: Tuple[str, ...] = tuple(lb.name for lb in _CS_TRAIN)
-CITYSCAPES_PALETTE: Tuple[Tuple[int, int, int], ...] = tuple(
-    tuple(lb.color) for lb in _CS_TRAIN)
+CITYSCAPES_PALETTE: Tuple[Tuple[int, int, int],
+                          ...] = tuple(tuple(lb.color) for lb in _CS_TRAIN)
 #: Cityscapes label id (0..33) -> train id (0..18, or 255 for ignored ids).
 CITYSCAPES_ID_TO_TRAINID: Dict[int, int] = {
     lb.id: (lb.trainId if 0 <= lb.trainId < 255 else IGNORE_INDEX)
@@ -36,7 +36,8 @@ CITYSCAPES_ID_TO_TRAINID: Dict[int, int] = {
 }
 #: Cityscapes class name -> label id of that class.
 CITYSCAPES_NAME_TO_ID: Dict[str, int] = {
-    lb.name: lb.id for lb in _cs_labels if lb.id >= 0
+    lb.name: lb.id
+    for lb in _cs_labels if lb.id >= 0
 }
 
 
@@ -48,8 +49,8 @@ def subset_of_cityscapes(
     if unknown:
         raise ValueError(f'not Cityscapes classes: {unknown}')
     keep = [c for c in CITYSCAPES_CLASSES if c in names]
-    return tuple(keep), tuple(
-        CITYSCAPES_PALETTE[CITYSCAPES_CLASSES.index(c)] for c in keep)
+    return tuple(keep), tuple(CITYSCAPES_PALETTE[CITYSCAPES_CLASSES.index(c)]
+                              for c in keep)
 
 
 # --- SYNTHIA (16 / 13) ------------------------------------------------------
@@ -60,21 +61,52 @@ SYNTHIA13_CLASSES, SYNTHIA13_PALETTE = subset_of_cityscapes(
 
 #: SYNTHIA-RAND-CITYSCAPES class ids (R channel of GT/LABELS).
 SYNTHIA_ID_NAMES: Dict[int, str] = {
-    0: 'void', 1: 'sky', 2: 'building', 3: 'road', 4: 'sidewalk',
-    5: 'fence', 6: 'vegetation', 7: 'pole', 8: 'car', 9: 'traffic sign',
-    10: 'pedestrian', 11: 'bicycle', 12: 'motorcycle', 13: 'parking-slot',
-    14: 'road-work', 15: 'traffic light', 16: 'terrain', 17: 'rider',
-    18: 'truck', 19: 'bus', 20: 'train', 21: 'wall', 22: 'lanemarking'
+    0: 'void',
+    1: 'sky',
+    2: 'building',
+    3: 'road',
+    4: 'sidewalk',
+    5: 'fence',
+    6: 'vegetation',
+    7: 'pole',
+    8: 'car',
+    9: 'traffic sign',
+    10: 'pedestrian',
+    11: 'bicycle',
+    12: 'motorcycle',
+    13: 'parking-slot',
+    14: 'road-work',
+    15: 'traffic light',
+    16: 'terrain',
+    17: 'rider',
+    18: 'truck',
+    19: 'bus',
+    20: 'train',
+    21: 'wall',
+    22: 'lanemarking'
 }
 SYNTHIA_MAX_ID = max(SYNTHIA_ID_NAMES)
 #: SYNTHIA class name -> Cityscapes class name, for those that have one.
 _SYNTHIA_TO_CITYSCAPES_NAME = {
-    'sky': 'sky', 'building': 'building', 'road': 'road',
-    'sidewalk': 'sidewalk', 'fence': 'fence', 'vegetation': 'vegetation',
-    'pole': 'pole', 'car': 'car', 'traffic sign': 'traffic sign',
-    'pedestrian': 'person', 'bicycle': 'bicycle', 'motorcycle': 'motorcycle',
-    'traffic light': 'traffic light', 'terrain': 'terrain', 'rider': 'rider',
-    'truck': 'truck', 'bus': 'bus', 'train': 'train', 'wall': 'wall'
+    'sky': 'sky',
+    'building': 'building',
+    'road': 'road',
+    'sidewalk': 'sidewalk',
+    'fence': 'fence',
+    'vegetation': 'vegetation',
+    'pole': 'pole',
+    'car': 'car',
+    'traffic sign': 'traffic sign',
+    'pedestrian': 'person',
+    'bicycle': 'bicycle',
+    'motorcycle': 'motorcycle',
+    'traffic light': 'traffic light',
+    'terrain': 'terrain',
+    'rider': 'rider',
+    'truck': 'truck',
+    'bus': 'bus',
+    'train': 'train',
+    'wall': 'wall'
 }
 
 
@@ -82,8 +114,8 @@ def _synthia_map(classes: Sequence[str]) -> Dict[int, int]:
     out = {}
     for sid, name in SYNTHIA_ID_NAMES.items():
         cs_name = _SYNTHIA_TO_CITYSCAPES_NAME.get(name)
-        out[sid] = (classes.index(cs_name)
-                    if cs_name in classes else IGNORE_INDEX)
+        out[sid] = (
+            classes.index(cs_name) if cs_name in classes else IGNORE_INDEX)
     return out
 
 
@@ -96,18 +128,27 @@ SYNTHIA_ID_TO_TRAINID16: Dict[int, int] = _synthia_map(SYNTHIA_CLASSES)
 
 # --- Virtual KITTI / KITTI (10, GIO-Ada) -----------------------------------
 GIOADA_CLASSES, GIOADA_PALETTE = subset_of_cityscapes(
-    ('road', 'building', 'pole', 'traffic light', 'traffic sign',
-     'vegetation', 'terrain', 'sky', 'car', 'truck'))
+    ('road', 'building', 'pole', 'traffic light', 'traffic sign', 'vegetation',
+     'terrain', 'sky', 'car', 'truck'))
 #: Virtual KITTI 1.3.1 category -> class name of GIO-Ada's 10-class set
 #: (None = ignored). Van is merged into car (Cityscapes has no van class and
 #: labels vans as car); Tree and Vegetation both become vegetation;
 #: GuardRail and Misc have no counterpart among the 10 classes.
 VKITTI_CATEGORY_TO_CLASS: Dict[str, object] = {
-    'Terrain': 'terrain', 'Sky': 'sky', 'Tree': 'vegetation',
-    'Vegetation': 'vegetation', 'Building': 'building', 'Road': 'road',
-    'GuardRail': None, 'TrafficSign': 'traffic sign',
-    'TrafficLight': 'traffic light', 'Pole': 'pole', 'Misc': None,
-    'Truck': 'truck', 'Car': 'car', 'Van': 'car'
+    'Terrain': 'terrain',
+    'Sky': 'sky',
+    'Tree': 'vegetation',
+    'Vegetation': 'vegetation',
+    'Building': 'building',
+    'Road': 'road',
+    'GuardRail': None,
+    'TrafficSign': 'traffic sign',
+    'TrafficLight': 'traffic light',
+    'Pole': 'pole',
+    'Misc': None,
+    'Truck': 'truck',
+    'Car': 'car',
+    'Van': 'car'
 }
 
 LABEL_SETS: Dict[str, Tuple[Tuple[str, ...], Tuple[tuple, ...]]] = {

@@ -64,8 +64,8 @@ class UDADataset:
         self.seed = int(seed) if seed is not None else sync_random_seed()
         self._draws: dict = {}
         self._metainfo = copy.deepcopy(getattr(self.source, 'metainfo', {}))
-        check_same_classes(self._metainfo,
-                           getattr(self.target, 'metainfo', {}),
+        check_same_classes(self._metainfo, getattr(self.target, 'metainfo',
+                                                   {}),
                            f'source ({type(self.source).__name__})',
                            f'target ({type(self.target).__name__})')
         if num_classes is not None:
@@ -88,12 +88,12 @@ class UDADataset:
     def full_init(self) -> None:
         if self._fully_initialized:
             return
-        for name, dataset in (('source', self.source),
-                              ('target', self.target)):
+        for name, dataset in (('source', self.source), ('target',
+                                                        self.target)):
             if hasattr(dataset, 'full_init'):
                 dataset.full_init()
-            check_depth_available(
-                dataset, f'{name} ({type(dataset).__name__})')
+            check_depth_available(dataset,
+                                  f'{name} ({type(dataset).__name__})')
         if len(self.target) == 0:
             raise ValueError('UDADataset: the target dataset is empty')
         self._fully_initialized = True

@@ -23,9 +23,8 @@ def _trusted_globals() -> list:
     dtypes = getattr(np, 'dtypes', None)
     if dtypes is not None:
         trusted += [
-            getattr(dtypes, name) for name in dir(dtypes)
-            if name.endswith('DType') and isinstance(
-                getattr(dtypes, name), type)
+            getattr(dtypes, name) for name in dir(dtypes) if
+            name.endswith('DType') and isinstance(getattr(dtypes, name), type)
         ]
     return trusted
 
@@ -33,7 +32,10 @@ def _trusted_globals() -> list:
 def _history_buffer_state(self) -> dict:
     """``HistoryBuffer`` state without its (class-level) statistics
     functions."""
-    return {k: v for k, v in self.__dict__.items() if k != 'statistics_methods'}
+    return {
+        k: v
+        for k, v in self.__dict__.items() if k != 'statistics_methods'
+    }
 
 
 def allow_mmengine_checkpoint_globals() -> None:

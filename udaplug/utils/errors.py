@@ -71,9 +71,9 @@ def describe_unknown_type(obj_type: str, scope: Optional[str],
         lines.append('Did you mean: ' + ', '.join(close) + '?')
     lines.append(
         'A module from another OpenMMLab package needs that package\'s scope '
-        'as prefix, e.g. type="mmagic.ResnetGenerator"'
-        + (f' (scopes known now: {", ".join(other_scopes)})'
-           if other_scopes else '') + '.')
+        'as prefix, e.g. type="mmagic.ResnetGenerator"' +
+        (f' (scopes known now: {", ".join(other_scopes)})'
+         if other_scopes else '') + '.')
     lines.append(
         'A module defined in your own file must be imported first: add '
         "custom_imports = dict(imports=['your_module'], "
@@ -104,8 +104,8 @@ def check_config_path(path: str) -> str:
     if osp.isfile(path):
         return path
     message = f'Config file not found: {path}'
-    config_dir = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
-                          '..', 'configs')
+    config_dir = osp.join(
+        osp.dirname(osp.dirname(osp.abspath(__file__))), '..', 'configs')
     candidates = []
     for folder, _, files in os.walk(config_dir):
         candidates += [

@@ -6,10 +6,12 @@ import numpy as np
 from udaplug.datasets.label_sets import IGNORE_INDEX
 
 
-def colorize(label: np.ndarray,
-             palette: Sequence[Sequence[int]],
-             ignore_index: int = IGNORE_INDEX,
-             ignore_color: Sequence[int] = (0, 0, 0)) -> np.ndarray:
+def colorize(
+    label: np.ndarray,
+    palette: Sequence[Sequence[int]],
+    ignore_index: int = IGNORE_INDEX,
+    ignore_color: Sequence[int] = (0, 0, 0)
+) -> np.ndarray:
     """An RGB (H, W, 3) uint8 image of a (H, W) label map: class ``i`` gets
     ``palette[i]``, ``ignore_index`` (and any value without a colour) gets
     ``ignore_color``."""

@@ -12,8 +12,10 @@ source_data_root = _base_.demo_data_root + '/synthia'
 source_depth_range = (0, 10000)
 source_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadDepthFromFile', depth_range=source_depth_range,
-         normalize=True),
+    dict(
+        type='LoadDepthFromFile',
+        depth_range=source_depth_range,
+        normalize=True),
     dict(type='LoadAnnotations'),
     dict(type='Resize', scale=_base_.source_scale, keep_ratio=False),
     dict(type='RandomFlip', prob=0.5),

@@ -29,21 +29,33 @@ train_batch_size = 1
 source_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
-    dict(type='Resize', scale=source_scale, keep_ratio=False,
-         interpolation='bicubic', backend='pillow'),
+    dict(
+        type='Resize',
+        scale=source_scale,
+        keep_ratio=False,
+        interpolation='bicubic',
+        backend='pillow'),
     dict(type='PackSegInputs'),
 ]
 # The target training pipeline loads no labels.
 target_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=target_scale, keep_ratio=False,
-         interpolation='bicubic', backend='pillow'),
+    dict(
+        type='Resize',
+        scale=target_scale,
+        keep_ratio=False,
+        interpolation='bicubic',
+        backend='pillow'),
     dict(type='PackSegInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=test_scale, keep_ratio=False,
-         interpolation='bicubic', backend='pillow'),
+    dict(
+        type='Resize',
+        scale=test_scale,
+        keep_ratio=False,
+        interpolation='bicubic',
+        backend='pillow'),
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs'),
 ]

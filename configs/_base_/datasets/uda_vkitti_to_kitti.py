@@ -22,8 +22,10 @@ source_depth_range = (0, 65535)
 
 source_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadDepthFromFile', depth_range=source_depth_range,
-         normalize=True),
+    dict(
+        type='LoadDepthFromFile',
+        depth_range=source_depth_range,
+        normalize=True),
     dict(type='LoadAnnotations'),
     dict(type='RandomFlip', prob=flip_prob),
     dict(type='PackSegInputs'),

@@ -1,5 +1,6 @@
-# AdaptSegNet (Tsai et al., CVPR 2018), multi-level model of the official code
-# (wasidennis/AdaptSegNet, model/deeplab_multi.py, train_gta2cityscapes_multi.py).
+# AdaptSegNet (Tsai et al., CVPR 2018), multi-level model of the official
+# code (wasidennis/AdaptSegNet, model/deeplab_multi.py,
+# train_gta2cityscapes_multi.py).
 num_classes = 19  # GTA5 -> Cityscapes: the 19 Cityscapes train classes
 
 # Official code: BGR image minus IMG_MEAN, no std scaling.
@@ -14,7 +15,9 @@ data_preprocessor = dict(
 # Segmentation loss: nn.CrossEntropyLoss(ignore_index=255) averages over the
 # labelled pixels only -> avg_non_ignore=True.
 seg_loss = dict(
-    type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
+    type='CrossEntropyLoss',
+    use_sigmoid=False,
+    loss_weight=1.0,
     avg_non_ignore=True)
 
 # ASPP classifier (paper Sec. 5): four 3x3 convs with dilations 6/12/18/24

@@ -12,11 +12,10 @@ _base_ = ['../default_hooks.py']
 segmentor_optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=2.5e-4, momentum=0.9, weight_decay=5e-4),
-    paramwise_cfg=dict(
-        custom_keys={
-            'decode_head': dict(lr_mult=10.0),
-            'auxiliary_head': dict(lr_mult=10.0)
-        }))
+    paramwise_cfg=dict(custom_keys={
+        'decode_head': dict(lr_mult=10.0),
+        'auxiliary_head': dict(lr_mult=10.0)
+    }))
 # Discriminators: Adam, LEARNING_RATE_D 1e-4, betas (0.9, 0.99).
 disc_optim_wrapper = dict(
     type='OptimWrapper',
@@ -39,8 +38,8 @@ param_scheduler = [
         end=250000,
         by_epoch=False)
 ]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=150000,
-                 val_interval=5000)
+train_cfg = dict(
+    type='IterBasedTrainLoop', max_iters=150000, val_interval=5000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 # SAVE_PRED_EVERY 5000

@@ -11,7 +11,11 @@ segmentor_optim_wrapper = dict(
 optim_wrapper = dict(segmentor=segmentor_optim_wrapper)
 param_scheduler = [
     dict(
-        type='PolyLR', power=0.9, eta_min=0.0, begin=0, end=max_iters,
+        type='PolyLR',
+        power=0.9,
+        eta_min=0.0,
+        begin=0,
+        end=max_iters,
         by_epoch=False)
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)

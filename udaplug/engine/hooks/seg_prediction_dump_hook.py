@@ -59,12 +59,18 @@ class SegPredictionDumpHook(Hook):
     def before_test(self, runner) -> None:
         self._reset(self.out_dir)
 
-    def after_val_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_val_iter(self,
+                       runner,
+                       batch_idx: int,
+                       data_batch=None,
                        outputs: Optional[Sequence] = None) -> None:
         if self.on_val:
             self._dump(runner, outputs, 'val')
 
-    def after_test_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_test_iter(self,
+                        runner,
+                        batch_idx: int,
+                        data_batch=None,
                         outputs: Optional[Sequence] = None) -> None:
         if self.on_test:
             self._dump(runner, outputs, 'test')

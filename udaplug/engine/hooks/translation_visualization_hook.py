@@ -96,8 +96,8 @@ class TranslationVisualizationHook(Hook):
                        255).round().astype(np.uint8)
                 interp = 'bilinear'
             elif key.endswith('_depth') or key == 'depth_pred':
-                img = self._depth_panel(value.reshape(value.shape[-2:])
-                                        .numpy())
+                img = self._depth_panel(
+                    value.reshape(value.shape[-2:]).numpy())
                 interp = 'bilinear'
             else:
                 img = colorize(

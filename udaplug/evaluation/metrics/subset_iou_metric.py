@@ -65,11 +65,10 @@ class SubsetIoUMetric(IoUMetric):
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         if not self._checked_logits and data_samples:
             logits = data_samples[0].get('seg_logits', None)
-            channels = None if logits is None else int(
-                logits['data'].shape[0])
+            channels = None if logits is None else int(logits['data'].shape[0])
             # one channel is mmseg's binary segmentation (two classes)
-            if channels is not None and not (
-                    channels == 1 and len(self.dataset_meta['classes']) == 2):
+            if channels is not None and not (channels == 1 and len(
+                    self.dataset_meta['classes']) == 2):
                 check_num_classes(channels, self.dataset_meta,
                                   'model output (seg_logits channels)')
             self._checked_logits = True
@@ -82,10 +81,9 @@ class SubsetIoUMetric(IoUMetric):
         results = tuple(zip(*results))
         area_intersect, area_union, area_pred, area_label = (
             sum(r) for r in results)
-        ret = self.total_area_to_metrics(area_intersect, area_union,
-                                         area_pred, area_label,
-                                         self.metrics, self.nan_to_num,
-                                         self.beta)
+        ret = self.total_area_to_metrics(area_intersect, area_union, area_pred,
+                                         area_label, self.metrics,
+                                         self.nan_to_num, self.beta)
         classes = list(self.dataset_meta['classes'])
         self._check_subsets(classes)
 

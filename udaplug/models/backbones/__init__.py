@@ -2,4 +2,5 @@ from .deeplab_resnet import DeepLabResNet
 
 __all__ = ['DeepLabResNet']
 from .deeplab_vgg import DeepLabVGG  # noqa: E402
+
 __all__ += ['DeepLabVGG']

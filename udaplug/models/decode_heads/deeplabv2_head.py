@@ -66,8 +66,8 @@ class DeepLabV2Head(BaseDecodeHead):
                  init_cfg=None,
                  **kwargs):
         total_in = (
-            sum(in_channels) if isinstance(in_channels, (list, tuple)) else
-            in_channels)
+            sum(in_channels) if isinstance(in_channels,
+                                           (list, tuple)) else in_channels)
         if channels is not None and channels != total_in:
             raise ValueError(
                 f'DeepLabV2Head has no intermediate layer: channels '
@@ -90,11 +90,10 @@ class DeepLabV2Head(BaseDecodeHead):
         dilations = tuple(int(d) for d in dilations)
         if not dilations:
             raise ValueError('dilations must not be empty')
-        if num_summed_branches is not None and not (
-                1 <= num_summed_branches <= len(dilations)):
-            raise ValueError(
-                f'num_summed_branches must be None or in [1, '
-                f'{len(dilations)}], got {num_summed_branches}')
+        if num_summed_branches is not None and not (1 <= num_summed_branches <=
+                                                    len(dilations)):
+            raise ValueError(f'num_summed_branches must be None or in [1, '
+                             f'{len(dilations)}], got {num_summed_branches}')
         self.dilations = dilations
         self.num_summed_branches = num_summed_branches
         self.aspp_convs = nn.ModuleList(

@@ -134,8 +134,7 @@ class JointSemanticDepthHead(DeepLabV2Head):
             # never used (the depth loss is computed here); set to avoid
             # mmseg's warning about the default cross-entropy settings
             loss_decode=dict(
-                type='CrossEntropyLoss', loss_weight=0.0,
-                avg_non_ignore=True),
+                type='CrossEntropyLoss', loss_weight=0.0, avg_non_ignore=True),
             init_cfg=None)
 
     def forward_outputs(self, inputs: List[Tensor]) -> Dict[str, Tensor]:

@@ -2,4 +2,5 @@ from .fc_discriminator import FCDiscriminator
 
 __all__ = ['FCDiscriminator']
 from .patch_gan_discriminator import PatchGANDiscriminator  # noqa: E402
+
 __all__ += ['PatchGANDiscriminator']

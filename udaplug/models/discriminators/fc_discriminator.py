@@ -68,8 +68,8 @@ class FCDiscriminator(BaseModule):
         prev = in_channels
         for out in self.channels:
             convs.append(
-                nn.Conv2d(prev, out, kernel_size, stride=stride,
-                          padding=padding))
+                nn.Conv2d(
+                    prev, out, kernel_size, stride=stride, padding=padding))
             prev = out
         self.convs = nn.ModuleList(convs)
         self.classifier = nn.Conv2d(

@@ -39,8 +39,7 @@ class DomainAdversarialLoss(nn.Module):
             fake_label_val=target_label,
             loss_weight=1.0)
 
-    def forward(self, disc_out: Tensor, domain: str,
-                is_disc: bool) -> Tensor:
+    def forward(self, disc_out: Tensor, domain: str, is_disc: bool) -> Tensor:
         """Loss of discriminator logits ``disc_out`` labelled ``domain``.
 
         Args:

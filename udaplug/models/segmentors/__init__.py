@@ -8,4 +8,5 @@ __all__ = [
     'NonFiniteLossError', 'SourceOnly', 'frozen', 'unwrap'
 ]
 from .gioada import GIOAda  # noqa: E402
+
 __all__ += ['GIOAda']

@@ -81,7 +81,8 @@ class AdaptSegNet(BaseUDASegmentor):
         """Softmax of each adversarial level's logits upsampled to ``size``
         (the discriminators' input)."""
         return {
-            level: F.softmax(
+            level:
+            F.softmax(
                 self.seg_model.resize_to_input(outputs[level], size), dim=1)
             for level in self.adversarial_levels
         }
@@ -111,17 +112,20 @@ class AdaptSegNet(BaseUDASegmentor):
                 tgt_probs = self.output_probs(tgt_out,
                                               target['inputs'].shape[2:])
                 adv_losses = {
-                    f'loss_adv_{level}': self.generator_adversarial_loss(
-                        name, tgt_probs[level], weight)
-                    for level, (name, weight) in
-                    self.adversarial_levels.items()
+                    f'loss_adv_{level}':
+                    self.generator_adversarial_loss(name, tgt_probs[level],
+                                                    weight)
+                    for level, (name,
+                                weight) in self.adversarial_levels.items()
                 }
             log_vars.update(self.backward(seg_optim, adv_losses))
 
         # 2. Discriminators (Eq. 2) on detached predictions of both domains.
         src_probs = self.output_probs(
-            {k: v.detach() for k, v in src_out.items()},
-            source['inputs'].shape[2:])
+            {
+                k: v.detach()
+                for k, v in src_out.items()
+            }, source['inputs'].shape[2:])
         for level, (name, _) in self.adversarial_levels.items():
             log_vars.update(
                 self.train_discriminator(name, disc_optims[name],

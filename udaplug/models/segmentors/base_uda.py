@@ -2,7 +2,6 @@ import math
 from contextlib import contextmanager
 from typing import Dict, Iterator, List, Optional, Tuple, Union
 
-import torch
 from mmengine.logging import MessageHub
 from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
@@ -204,7 +203,8 @@ class BaseUDASegmentor(BaseModel):
         return self.seg_model.loss_by_outputs(outputs, data_samples)
 
     def parse_losses(
-            self, losses: Dict[str, Tensor]) -> Tuple[Tensor, Dict[str, Tensor]]:
+            self, losses: Dict[str,
+                               Tensor]) -> Tuple[Tensor, Dict[str, Tensor]]:
         """mmengine's loss parsing, stopping on a NaN or infinite loss with
         the loss's name and the iteration."""
         loss, log_vars = super().parse_losses(losses)
@@ -243,7 +243,8 @@ class BaseUDASegmentor(BaseModel):
             wrapper.zero_grad()
 
     def train_discriminator(self, name: str, optim_wrapper: OptimWrapper,
-                            source: Tensor, target: Tensor) -> Dict[str, float]:
+                            source: Tensor,
+                            target: Tensor) -> Dict[str, float]:
         """Back-propagate discriminator ``name``'s loss for telling ``source``
         inputs from ``target`` ones (both detached here): the mean of the two
         domains' terms (AdaptSegNet Eq. 2), each back-propagated on its own
@@ -255,8 +256,9 @@ class BaseUDASegmentor(BaseModel):
                 loss = 0.5 * self.gan_loss(
                     disc(value.detach()), domain, is_disc=True)
             log_vars.update(
-                self.backward(optim_wrapper, {f'loss_{domain}': loss},
-                              prefix=f'{name}.'))
+                self.backward(
+                    optim_wrapper, {f'loss_{domain}': loss},
+                    prefix=f'{name}.'))
         return log_vars
 
     def generator_adversarial_loss(self,
@@ -270,4 +272,5 @@ class BaseUDASegmentor(BaseModel):
         (input-level adaptation). The discriminator runs without its DDP
         wrapper and must be frozen by the caller (:func:`frozen`)."""
         disc = self.network(name, wrapped=False)
-        return weight * self.gan_loss(disc(inputs), mistaken_for, is_disc=False)
+        return weight * self.gan_loss(
+            disc(inputs), mistaken_for, is_disc=False)

@@ -24,10 +24,19 @@ TRANSFORM_INPUTS = {
 # Output-level alignment variants (Table 3: ss, depth, sep, joint) ->
 # discriminator name -> what it sees.
 OUTPUT_ALIGNMENTS = {
-    'joint': {'disc_output': 'joint'},
-    'semantic': {'disc_output': 'seg'},
-    'depth': {'disc_output': 'depth'},
-    'separate': {'disc_output_seg': 'seg', 'disc_output_depth': 'depth'},
+    'joint': {
+        'disc_output': 'joint'
+    },
+    'semantic': {
+        'disc_output': 'seg'
+    },
+    'depth': {
+        'disc_output': 'depth'
+    },
+    'separate': {
+        'disc_output_seg': 'seg',
+        'disc_output_depth': 'depth'
+    },
 }
 GENERATOR = 'gen_img'
 IMAGE_DISCRIMINATOR = 'disc_img'
@@ -153,12 +162,16 @@ class GIOAda(BaseUDASegmentor):
                  init_cfg: Optional[dict] = None):
         self.input_level = bool(input_level)
         self.output_level = bool(output_level)
-        self.transform_inputs = self._check_switch(
-            'transform_inputs', transform_inputs, TRANSFORM_INPUTS,
-            self.input_level, 'input_level', 'both')
-        self.output_alignment = self._check_switch(
-            'output_alignment', output_alignment, OUTPUT_ALIGNMENTS,
-            self.output_level, 'output_level', 'joint')
+        self.transform_inputs = self._check_switch('transform_inputs',
+                                                   transform_inputs,
+                                                   TRANSFORM_INPUTS,
+                                                   self.input_level,
+                                                   'input_level', 'both')
+        self.output_alignment = self._check_switch('output_alignment',
+                                                   output_alignment,
+                                                   OUTPUT_ALIGNMENTS,
+                                                   self.output_level,
+                                                   'output_level', 'joint')
         self._check_networks('generators', generators,
                              [GENERATOR] if self.input_level else [])
         self._check_networks(
@@ -235,12 +248,12 @@ class GIOAda(BaseUDASegmentor):
             expected = 3 + c * ('semantics' in self.conditions) + \
                 ('depth' in self.conditions)
             parts = ' + '.join(['image (3)'] + [
-                f'one-hot semantics ({c})' if k == 'semantics' else
-                'depth (1)' for k in self.conditions
+                f'one-hot semantics ({c})' if k == 'semantics' else 'depth (1)'
+                for k in self.conditions
             ])
-            self.check_in_channels(GENERATOR, expected,
-                           f'{parts} (transform_inputs='
-                           f'{self.transform_inputs!r})')
+            self.check_in_channels(
+                GENERATOR, expected, f'{parts} (transform_inputs='
+                f'{self.transform_inputs!r})')
             out = output_channels(self.network(GENERATOR, wrapped=False))
             if out is not None and out != 3:
                 raise ValueError(
@@ -253,9 +266,9 @@ class GIOAda(BaseUDASegmentor):
                 'seg': (c, f'softmax semantics ({c})'),
                 'depth': (1, 'depth (1)'),
             }[kind]
-            self.check_in_channels(name, expected,
-                           f'{what} (output_alignment='
-                           f'{self.output_alignment!r})')
+            self.check_in_channels(
+                name, expected, f'{what} (output_alignment='
+                f'{self.output_alignment!r})')
 
     @property
     def conditions(self) -> Tuple[str, ...]:
@@ -280,8 +293,9 @@ class GIOAda(BaseUDASegmentor):
     def _pixel_stats(self, like: Tensor) -> Tuple[Tensor, Tensor]:
         pre = self.data_preprocessor
         if getattr(pre, '_enable_normalize', False):
-            return (pre.mean.view(1, -1, 1, 1).to(like),
-                    pre.std.view(1, -1, 1, 1).to(like))
+            return (pre.mean.view(1, -1, 1,
+                                  1).to(like), pre.std.view(1, -1, 1,
+                                                            1).to(like))
         return like.new_zeros(()), like.new_ones(())
 
     def to_tanh_range(self, inputs: Tensor) -> Tensor:
@@ -314,8 +328,8 @@ class GIOAda(BaseUDASegmentor):
         parts = [self.to_tanh_range(inputs)]
         shape = inputs.shape[2:]
         if 'semantics' in self.conditions:
-            labels = torch.stack(
-                [s.gt_sem_seg.data for s in data_samples]).long()
+            labels = torch.stack([s.gt_sem_seg.data
+                                  for s in data_samples]).long()
             labels = labels.to(inputs.device)[:, 0]
             valid = (labels >= 0) & (labels < self.num_classes)
             onehot = F.one_hot(
@@ -335,16 +349,14 @@ class GIOAda(BaseUDASegmentor):
     def _normalised_depth(self, data_samples: SampleList,
                           like: Tensor) -> Tensor:
         depth = stack_depth(data_samples, type(self).__name__).to(like)
-        valid = valid_region_mask(data_samples, depth.shape[2:],
-                                  depth.device)
+        valid = valid_region_mask(data_samples, depth.shape[2:], depth.device)
         for i, sample in enumerate(data_samples):
             values = depth[i][valid[i]]
-            if values.numel() and not (
-                    torch.isfinite(values).all()
-                    and values.min() >= -_DEPTH_TOLERANCE
-                    and values.max() <= 1 + _DEPTH_TOLERANCE):
-                path = sample.metainfo.get(
-                    'depth_map_path', sample.metainfo.get('img_path'))
+            if values.numel() and not (torch.isfinite(values).all() and
+                                       values.min() >= -_DEPTH_TOLERANCE and
+                                       values.max() <= 1 + _DEPTH_TOLERANCE):
+                path = sample.metainfo.get('depth_map_path',
+                                           sample.metainfo.get('img_path'))
                 raise ValueError(
                     f'GIOAda: the depth of {path} has values in '
                     f'[{values.min().item():g}, {values.max().item():g}]; '
@@ -474,9 +486,12 @@ class GIOAda(BaseUDASegmentor):
                     # generator side of Eq. (1): translated source images
                     # classified as target images
                     gen_losses = {
-                        'loss_adv_img': self.generator_adversarial_loss(
-                            IMAGE_DISCRIMINATOR, fake,
-                            self.input_loss_weight, mistaken_for='target')
+                        'loss_adv_img':
+                        self.generator_adversarial_loss(
+                            IMAGE_DISCRIMINATOR,
+                            fake,
+                            self.input_loss_weight,
+                            mistaken_for='target')
                     }
                 translated = self.from_tanh_range(fake)
                 task_input = translated.detach().requires_grad_()
@@ -513,7 +528,9 @@ class GIOAda(BaseUDASegmentor):
                     adv_losses = {
                         f'loss_adv_{name[len("disc_"):]}':
                         self.generator_adversarial_loss(
-                            name, value, self.output_loss_weight,
+                            name,
+                            value,
+                            self.output_loss_weight,
                             mistaken_for='source')
                         for name, value in tgt_disc_in.items()
                     }
@@ -534,8 +551,10 @@ class GIOAda(BaseUDASegmentor):
                                          cache['target_images']))
         if self.output_level:
             src_disc_in = self.output_discriminator_inputs(
-                {k: v.detach() for k, v in cache['src_out'].items()},
-                cache['src_size'])
+                {
+                    k: v.detach()
+                    for k, v in cache['src_out'].items()
+                }, cache['src_size'])
             for name in self.output_discriminators:
                 log_vars.update(
                     self.train_discriminator(name, disc_optims[name],

@@ -73,8 +73,7 @@ class MultiOutputEncoderDecoder(EncoderDecoder):
             losses.update(add_prefix(head_losses, prefix))
         return losses
 
-    def resize_to_input(self, logits: Tensor,
-                        size: Optional[tuple]) -> Tensor:
+    def resize_to_input(self, logits: Tensor, size: Optional[tuple]) -> Tensor:
         """Upsample logits to ``size`` with the decode head's
         ``align_corners`` (how mmseg upsamples for its losses)."""
         return resize(

@@ -125,8 +125,9 @@ def load_source_checkpoint(path: str,
 
 def infer_depth(state_dict: Dict) -> int:
     """ResNet depth (50/101/152) from the number of blocks per stage."""
-    from udaplug.models.backbones import DeepLabResNet
     from mmseg.models.backbones.resnet import Bottleneck
+
+    from udaplug.models.backbones import DeepLabResNet
 
     blocks = [set() for _ in range(4)]
     for key in state_dict:
@@ -152,10 +153,10 @@ def build_reference_segmentor(depth: int = 101,
 
     Built on the ``meta`` device by default (shapes only, no memory).
     """
-    import udaplug.models  # noqa: F401  (registers the modules)
-    from mmseg.models.segmentors import EncoderDecoder
     from mmseg.models.backbones.resnet import Bottleneck
+    from mmseg.models.segmentors import EncoderDecoder
 
+    import udaplug.models  # noqa: F401  (registers the modules)
     from udaplug.models.backbones import DeepLabResNet
 
     block = DeepLabResNet.arch_settings[depth][0]
@@ -178,8 +179,8 @@ def _classify_keys(src: Dict, is_init: bool, log: Callable[[str], None]):
     for key, value in src.items():
         match = _CLASSIFIER_RE.match(key)
         if match:
-            classifiers[match.group(1)][
-                f'{match.group(2)}.{match.group(3)}'] = value
+            classifiers[match.group(
+                1)][f'{match.group(2)}.{match.group(3)}'] = value
         elif _BACKBONE_RE.match(key):
             backbone[key] = value
         else:
@@ -196,9 +197,7 @@ def _classify_keys(src: Dict, is_init: bool, log: Callable[[str], None]):
                 f'checkpoint holds the backbone only (the official training '
                 f'also starts its classifiers from scratch)')
         if classifiers['6']:
-            unexpected += [
-                f'layer6.conv2d_list.{k}' for k in classifiers['6']
-            ]
+            unexpected += [f'layer6.conv2d_list.{k}' for k in classifiers['6']]
             classifiers['6'] = {}
     return backbone, classifiers, unexpected
 
@@ -268,8 +267,7 @@ def convert_state_dict(
                 f'some keys have the "{SCALE_PREFIX}" prefix of the '
                 f'DeepLab-v2 init and others do not; keys without it:\n'
                 f'{_key_list(set(keys) - set(scaled))}')
-        src = OrderedDict(
-            (k[len(SCALE_PREFIX):], v) for k, v in src.items())
+        src = OrderedDict((k[len(SCALE_PREFIX):], v) for k, v in src.items())
     source_name = (lambda k: SCALE_PREFIX + k) if is_init else (lambda k: k)
 
     backbone, classifiers, unexpected = _classify_keys(src, is_init, note)
@@ -293,8 +291,9 @@ def convert_state_dict(
                     for k in classifiers['5']))
         if depth is None:
             depth = infer_depth(backbone)
-        from udaplug.models.backbones import DeepLabResNet
         from mmseg.models.backbones.resnet import Bottleneck
+
+        from udaplug.models.backbones import DeepLabResNet
         block = DeepLabResNet.arch_settings[depth][0]
         expansion = block.expansion if block is Bottleneck else 1
         if in_ch == 512 * expansion:
@@ -346,9 +345,8 @@ def convert_state_dict(
         depth,
         num_classes or 19,
         with_auxiliary_head='auxiliary_head' in heads)
-    expected = OrderedDict(
-        (k, v) for k, v in model.state_dict().items()
-        if k.split('.', 1)[0] in ('backbone', *heads))
+    expected = OrderedDict((k, v) for k, v in model.state_dict().items()
+                           if k.split('.', 1)[0] in ('backbone', *heads))
 
     unexpected = [origin[k] for k in converted if k not in expected]
     if unexpected:
@@ -359,6 +357,7 @@ def convert_state_dict(
     filled = [k for k in missing if k.endswith('.num_batches_tracked')]
     missing = [k for k in missing if k not in filled]
     if missing:
+
         def describe(k):
             name, rest = k.split('.', 1)
             if name == 'backbone':
