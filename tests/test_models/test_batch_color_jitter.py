@@ -67,6 +67,16 @@ def test_order_matters_and_is_followed():
     c_then_b = BatchColorJitter.apply(x, params(order=[1, 0, 2, 3], **p))
     assert torch.allclose(b_then_c.flatten(), torch.tensor([0.45, 0.3, 0.25]))
     assert torch.allclose(c_then_b.flatten(), torch.tensor([0.6, 0.45, 0.4]))
+    # one order per image
+    both = BatchColorJitter.apply(
+        torch.cat([x, x]),
+        params(
+            order=torch.tensor([[0, 1, 2, 3], [1, 0, 2, 3]]),
+            brightness=torch.tensor([0.3, 0.3]),
+            contrast=torch.tensor([0.5, 0.5]),
+            saturation=torch.ones(2),
+            hue=torch.zeros(2)))
+    assert torch.allclose(both, torch.cat([b_then_c, c_then_b]))
 
 
 def test_factor_ranges_and_probability():
@@ -82,7 +92,8 @@ def test_factor_ranges_and_probability():
         assert ((p['contrast'] >= 0.75) & (p['contrast'] <= 1.25)).all()
         assert ((p['saturation'] >= 0.75) & (p['saturation'] <= 1.25)).all()
         assert (p['hue'].abs() <= 0.25 * 2 * math.pi).all()
-        assert sorted(p['order']) == [0, 1, 2, 3]
+        assert p['order'].shape == (3, 4)
+        assert all(sorted(o) == [0, 1, 2, 3] for o in p['order'].tolist())
         assert len(p['brightness']) == 3
     assert abs(applied / 400 - 0.8) < 0.06  # official: applied if u > 0.2
 

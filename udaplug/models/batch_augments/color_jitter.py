@@ -88,7 +88,8 @@ class BatchColorJitter:
       multiplicatively (``x * c``), saturation ``S ~ U(max(0, 1 - s),
       1 + s)`` scales the HSV saturation, hue ``h ~ U(-s, s)`` rotates the
       HSV hue by ``2 * pi * h``; each step clamps to [0, 1];
-    - the four steps run in a random order (one permutation per call).
+    - the four steps run in a random order, drawn per image (the official
+      codes call kornia once per image).
 
     The model's images are normalised; with ``mean``/``std`` (the data
     preprocessor's, 0-255 scale) the batch is mapped to [0, 1] first and
@@ -124,7 +125,7 @@ class BatchColorJitter:
             batch_size: int,
             generator: Optional[torch.Generator] = None) -> Optional[dict]:
         """The random draws of one call: None (no jitter) or the per-image
-        factors and the order of the four steps."""
+        factors and orders of the four steps (``order``: (N, 4))."""
         if torch.rand(1, generator=generator).item() >= self.prob:
             return None
         s = self.strength
@@ -137,21 +138,30 @@ class BatchColorJitter:
             contrast=uniform(max(0., 1 - s), 1 + s),
             saturation=uniform(max(0., 1 - s), 1 + s),
             hue=uniform(-s, s) * 2 * math.pi,
-            order=torch.randperm(4, generator=generator).tolist())
+            order=torch.stack([
+                torch.randperm(4, generator=generator)
+                for _ in range(batch_size)
+            ]))
 
     @staticmethod
     def apply(images01: Tensor, params: dict) -> Tensor:
-        """Jitter images in [0, 1] (N, 3, H, W) with given parameters."""
-        steps = (
-            lambda x: adjust_brightness(x, params['brightness']),
-            lambda x: adjust_contrast(x, params['contrast']),
-            lambda x: adjust_saturation(x, params['saturation']),
-            lambda x: adjust_hue(x, params['hue']),
-        )
-        out = images01
-        for i in params['order']:
-            out = steps[i](out)
-        return out
+        """Jitter images in [0, 1] (N, 3, H, W) with given parameters
+        (per-image factors, per-image ``order`` (N, 4) of the steps 0
+        brightness, 1 contrast, 2 saturation, 3 hue)."""
+        order = torch.as_tensor(params['order']).view(-1, 4)
+        out = []
+        for n in range(images01.shape[0]):
+            steps = (
+                lambda x: adjust_brightness(x, params['brightness'][n:n + 1]),
+                lambda x: adjust_contrast(x, params['contrast'][n:n + 1]),
+                lambda x: adjust_saturation(x, params['saturation'][n:n + 1]),
+                lambda x: adjust_hue(x, params['hue'][n:n + 1]),
+            )
+            x = images01[n:n + 1]
+            for i in order[n if len(order) > 1 else 0].tolist():
+                x = steps[i](x)
+            out.append(x)
+        return torch.cat(out)
 
     def __call__(self,
                  inputs: Tensor,
