@@ -25,4 +25,4 @@ rcs = dict(
     min_pixels=3000,
     min_crop_ratio=0.5,
     crop_retries=10)
-train_dataloader = dict(sampler=rcs)
+train_dataloader = dict(sampler=dict(rcs, _delete_=True))

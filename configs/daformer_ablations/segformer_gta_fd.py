@@ -5,6 +5,7 @@ _base_ = ['./segformer_gta_dacs.py']
 model = dict(
     networks=dict(imnet_encoder=dict(_base_.mit_b5, role='frozen')),
     feature_distance=dict(
+        _delete_=True,
         type='ImageNetFeatureDistanceLoss',
         loss_weight=0.005,
         classes=None,

@@ -30,6 +30,7 @@ model = dict(
         decode_head=dict(in_channels=256),
         auxiliary_head=dict(
             _base_.classifier,
+            _delete_=True,
             in_channels=128,
             in_index=0,
             loss_decode=dict(_base_.seg_loss, loss_weight=0.1))))

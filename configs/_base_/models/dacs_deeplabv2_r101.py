@@ -28,6 +28,10 @@ model = dict(
     # weighted by the fraction of target pixels whose max softmax
     # probability is >= 0.968 (over the batch, as the code computes it)
     pseudo_threshold=0.968,
+    # no pseudo-label crop in DACS (DAFormer's uda/dacs.py:
+    # pseudo_weight_ignore_top=0, pseudo_weight_ignore_bottom=0)
+    pseudo_weight_ignore_top=0,
+    pseudo_weight_ignore_bottom=0,
     # "mix_mask": "class": ClassMix of each source image (half of the
     # classes of its label, the ignore value included as in the code) into
     # the target image of the same batch index
