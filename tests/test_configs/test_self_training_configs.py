@@ -212,6 +212,8 @@ def test_one_training_iteration_on_native_data(name, demo_data, tmp_path):
     _no_pretrained(cfg.model)
     if name not in FULL_NETWORKS:
         _shallow(cfg.model)
+    if name not in MAIN:
+        cfg.train_cfg.val_interval = 1000  # the main configs validate
     if cfg.train_dataloader.sampler.type == 'RareClassSampler':
         # the fixture holds 8 tiny images: any pixel makes a class image
         cfg.train_dataloader.sampler.min_pixels = 0
@@ -231,6 +233,8 @@ def test_one_training_iteration_on_native_data(name, demo_data, tmp_path):
     assert 0 <= hub.get_scalar('train/mix.pseudo_weight').current() <= 1
     model = runner.model
     assert int(model.ema_container('teacher').steps) == 2
+    if name not in MAIN:
+        return
     assert 'val/mIoU' in hub.log_scalars
     if 'synthia' in name:
         assert 'val/mIoU16' in hub.log_scalars

@@ -185,3 +185,15 @@ def test_amp_trains(tmp_path, demo_data):
     assert set(logs) == {1, 2}
     for record in logs.values():
         assert all(torch.isfinite(torch.tensor(v)) for v in record.values())
+
+
+def test_benchmark_runs_with_the_mean_teacher(capsys):
+    benchmark = load_tool('analysis/benchmark_train.py')
+    benchmark.main([
+        'configs/daformer_gta.py', '--shape', '64', '64', '--iters', '1',
+        '--warmup', '1', '--cfg-options',
+        'model.segmentor.backbone.num_layers=[1,1,1,1]',
+        'model.networks.imnet_encoder.num_layers=[1,1,1,1]'
+    ])
+    printed = capsys.readouterr().out
+    assert 'time per iteration:' in printed
