@@ -5,8 +5,6 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
-from native_fixtures import (make_cityscapes, make_gta5, make_kitti,
-                             make_synthia, make_vkitti)
 
 from udaplug.datasets.converters import (convert_kitti, convert_synthia,
                                          convert_vkitti)
@@ -20,7 +18,8 @@ CONFIGS = osp.join(
 
 
 @pytest.fixture(scope='module')
-def roots(tmp_path_factory):
+def roots(tmp_path_factory, make_gta5, make_cityscapes, make_synthia,
+          make_vkitti, make_kitti):
     base = tmp_path_factory.mktemp('data')
     roots = dict(
         gta5=make_gta5(str(base / 'gta5')),

@@ -4,7 +4,6 @@ import pytest
 import torch
 from mmengine.dataset import pseudo_collate
 from mmseg.structures import SegDataSample
-from native_fixtures import make_cityscapes, make_gta5
 
 from udaplug.datasets import (CityscapesDataset, ClassMismatchError,
                               GTA5Dataset, UDADataset, check_num_classes)
@@ -20,7 +19,7 @@ TGT_PIPE = [dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]
 
 
 @pytest.fixture
-def roots(tmp_path):
+def roots(tmp_path, make_gta5, make_cityscapes):
     return dict(
         source=make_gta5(str(tmp_path / 'gta5'), n=5),
         target=make_cityscapes(str(tmp_path / 'cs'), splits=('train', ), n=3))

@@ -85,8 +85,8 @@ def test_model_without_outputs_warns_once(tmp_path):
     assert not osp.exists(tmp_path / 'vis')
 
 
-def test_with_gioada_model(tmp_path):
-    from gioada_helpers import build_gioada, gioada_batch, optim_wrappers
+def test_with_gioada_model(tmp_path, build_gioada, gioada_batch,
+                           optim_wrappers):
     model = build_gioada(4)
     model.train_step(gioada_batch(4), optim_wrappers(model))
     hook = TranslationVisualizationHook(interval=1)

@@ -6,7 +6,6 @@ import os.path as osp
 
 import pytest
 import torch
-from uda_helpers import demo_overrides, load_tool, write_config
 
 from udaplug.utils import DataRootNotFoundError
 
@@ -29,10 +28,18 @@ class MyDiscriminator(nn.Module):
 '''
 
 
-def demo_config(tmp_path, demo_data, body='', base='demo/adaptsegnet_demo.py'):
-    paired = 'source_only' not in base
-    return write_config(tmp_path / 'cfg.py', base,
-                        demo_overrides(demo_data, paired=paired) + body)
+@pytest.fixture
+def demo_config(write_config, demo_overrides):
+
+    def demo_config(tmp_path,
+                    demo_data,
+                    body='',
+                    base='demo/adaptsegnet_demo.py'):
+        paired = 'source_only' not in base
+        return write_config(tmp_path / 'cfg.py', base,
+                            demo_overrides(demo_data, paired=paired) + body)
+
+    return demo_config
 
 
 def scalars(work_dir):
@@ -44,7 +51,8 @@ def scalars(work_dir):
     return records
 
 
-def test_amp_trains_every_network_with_finite_losses(tmp_path, demo_data):
+def test_amp_trains_every_network_with_finite_losses(tmp_path, demo_data,
+                                                     load_tool, demo_config):
     train = load_tool('train.py')
     config = demo_config(
         tmp_path, demo_data, '''
@@ -76,7 +84,8 @@ def _capture(build_runner, holder):
     return wrapped
 
 
-def test_user_module_from_custom_imports(tmp_path, demo_data, monkeypatch):
+def test_user_module_from_custom_imports(tmp_path, demo_data, monkeypatch,
+                                         load_tool, demo_config):
     (tmp_path / 'my_discriminator.py').write_text(MY_DISCRIMINATOR)
     monkeypatch.syspath_prepend(str(tmp_path))
     train = load_tool('train.py')
@@ -99,7 +108,7 @@ default_hooks = dict(checkpoint=dict(interval=1000))
     assert 'disc_main' in holder['runner'].optim_wrapper
 
 
-def test_missing_data_root_names_path_and_converter(tmp_path):
+def test_missing_data_root_names_path_and_converter(tmp_path, load_tool):
     train = load_tool('train.py')
     missing = str(tmp_path / 'no_gta5_here')
     with pytest.raises(DataRootNotFoundError) as err:
@@ -112,7 +121,8 @@ def test_missing_data_root_names_path_and_converter(tmp_path):
     assert 'tools/convert_datasets/gta5.py' in str(err.value)
 
 
-def test_test_tool_writes_metrics_predictions_and_outputs(tmp_path, demo_data):
+def test_test_tool_writes_metrics_predictions_and_outputs(
+        tmp_path, demo_data, load_tool, demo_config):
     train, test = load_tool('train.py'), load_tool('test.py')
     config = demo_config(
         tmp_path,
@@ -139,7 +149,7 @@ default_hooks = dict(checkpoint=dict(interval=1))
         test.main([config, str(tmp_path / 'no_such.pth')])
 
 
-def test_benchmark_prints_time_and_memory(capsys):
+def test_benchmark_prints_time_and_memory(capsys, load_tool):
     benchmark = load_tool('analysis/benchmark_train.py')
     benchmark.main([
         'configs/demo/adaptsegnet_demo.py', '--shape', '64', '128', '--iters',
@@ -150,7 +160,8 @@ def test_benchmark_prints_time_and_memory(capsys):
     assert 'peak resident memory' in printed
 
 
-def test_demo_tool_prints_source_only_vs_adapted_table(tmp_path, demo_data):
+def test_demo_tool_prints_source_only_vs_adapted_table(tmp_path, demo_data,
+                                                       load_tool):
     demo = load_tool('demo.py')
     work = str(tmp_path / 'demo')
     rows = demo.main(

@@ -7,21 +7,20 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from gioada_helpers import REPO_ROOT, one_iteration_cfg, write_demo
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-from uda_helpers import load_tool
 
 from udaplug.registry import DATASETS, MODELS
 
 
 @pytest.fixture(scope='module')
-def setup(tmp_path_factory):
+def setup(tmp_path_factory, repo_root, write_demo, one_iteration_cfg,
+          load_tool):
     tmp = tmp_path_factory.mktemp('translate')
     demo = write_demo(str(tmp / 'demo'))
     cityscapes = osp.join(demo, 'cityscapes')
     cfg = one_iteration_cfg(
-        osp.join(REPO_ROOT, 'configs', 'gioada_synthia.py'),
+        osp.join(repo_root, 'configs', 'gioada_synthia.py'),
         str(tmp / 'work'),
         dict(
             source=osp.join(demo, 'synthia'),
@@ -106,7 +105,7 @@ def test_written_config_reads_back(setup):
     assert 0 <= depth.min() and depth.max() <= 1  # normalised like source
 
 
-def test_model_without_generator_is_refused(setup, tmp_path):
+def test_model_without_generator_is_refused(setup, tmp_path, load_tool):
     cfg = Config.fromfile(setup['cfg_path'])
     cfg.model.update(input_level=False, transform_inputs=None, generators=None)
     del cfg.model.discriminators['disc_img']
