@@ -121,12 +121,14 @@ def test_kitti_label_sets(tmp_path, make_kitti, id_label_train_ids):
             data_root=root,
             pipeline=LOAD,
             metainfo=dict(classes=('road', 'car')))
-    assert len(
-        KittiSegDataset(
-            data_root=root,
-            pipeline=LOAD,
-            label_set=None,
-            metainfo=dict(classes=('road', 'car'))))
+    # without a label set, mmseg's class subset: road 0, car 1, the rest
+    # (unlabeled, sky) ignored
+    sub = KittiSegDataset(
+        data_root=root,
+        pipeline=LOAD,
+        label_set=None,
+        metainfo=dict(classes=('road', 'car')))
+    assert column_values(label_of(sub)) == (0, 1, 255, 255)
 
 
 def test_synscapes(tmp_path, make_synscapes, id_label_train_ids):

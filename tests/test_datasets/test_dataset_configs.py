@@ -5,6 +5,8 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
 
 from udaplug.datasets.converters import (convert_kitti, convert_synthia,
                                          convert_vkitti)
@@ -80,8 +82,23 @@ def test_uda_configs(roots, name, src, tgt, classes, depth):
     check_sample(val[0], True)
     # the label keeps its full size (the prediction is resized to it)
     assert val[0]['data_samples'].gt_sem_seg.data.shape[1:] == (8, 12)
+    # the evaluator on the val label, with the car block (columns 3-5)
+    # predicted as road: road IoU 24/48, car 0, sky 1 -> mIoU 50
     metric = METRICS.build(cfg.val_evaluator)
     metric.dataset_meta = val.metainfo
+    label = val[0]['data_samples'].gt_sem_seg.data
+    pred = label.clone()
+    pred[:, :, 3:6] = label[0, 0, 0]
+    sample = SegDataSample()
+    sample.gt_sem_seg = PixelData(data=label)
+    sample.pred_sem_seg = PixelData(data=pred)
+    sample.seg_logits = PixelData(
+        data=torch.zeros(len(classes), *label.shape[1:]))
+    metric.process({}, [sample.to_dict()])
+    result = metric.evaluate(1)
+    assert result['mIoU'] == pytest.approx(50.0)
+    for subset in cfg.val_evaluator.get('subsets', {}):
+        assert result[subset] == pytest.approx(50.0)
     assert cfg.train_dataloader.batch_size == cfg.train_batch_size
 
 

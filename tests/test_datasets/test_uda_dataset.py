@@ -88,7 +88,10 @@ def test_default_seed_follows_global_seed(roots):
     a = DATASETS.build(uda_cfg(roots)).seed
     set_random_seed(123)
     b = DATASETS.build(uda_cfg(roots)).seed
+    set_random_seed(124)
+    c = DATASETS.build(uda_cfg(roots)).seed
     assert a == b
+    assert c != a  # not a constant: it follows the global seed
 
 
 def test_accepts_built_datasets(roots):

@@ -91,7 +91,10 @@ def test_cityscapes_names_like_mmseg(tmp_path, make_cityscapes,
         osp.join(root, 'gtFine', 'val', 'aachen',
                  'aachen_000000_000001_gtFine_labelTrainIds.png'))
     assert blocks(out) == id_label_train_ids
-    assert osp.isfile(osp.join(root, 'cityscapes_class_stats.json'))
+    # 4 label files (train and val) of 24 pixels per class block
+    total = stats(osp.join(root, 'cityscapes_class_stats.json'))['total']
+    assert {k: total.get(k) for k in ('0', '13', '10', '255')} == \
+        {'0': 96, '13': 96, '10': 96, '255': 96}
 
 
 @pytest.mark.parametrize('make,convert,label', [
@@ -204,7 +207,8 @@ def test_main_parallel(tmp_path, capsys, make_gta5, id_label_train_ids):
     assert blocks(out) == id_label_train_ids
 
 
-def test_command_line_exit_code(tmp_path, make_gta5, truncate):
+def test_command_line_exit_code(tmp_path, make_gta5, truncate,
+                                id_label_train_ids):
     root = make_gta5(str(tmp_path / 'gta5'), n=2, converted=False)
     truncate(osp.join(root, 'labels', '00001.png'))
     script = osp.join(REPO, 'tools', 'convert_datasets', 'gta5.py')
@@ -214,4 +218,6 @@ def test_command_line_exit_code(tmp_path, make_gta5, truncate):
                          cwd=REPO)
     assert bad.returncode == 1, bad.stderr
     assert '00001.png' in bad.stdout and 'corrupt' in bad.stdout
-    assert osp.isfile(osp.join(root, 'labels', '00002_labelTrainIds.png'))
+    # the intact file is still converted
+    assert blocks(read(osp.join(root, 'labels', '00002_labelTrainIds.png'))) \
+        == id_label_train_ids

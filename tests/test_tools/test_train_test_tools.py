@@ -3,9 +3,12 @@ modules through custom_imports, --show-dir/--out, clear data-root errors,
 the benchmark and the demo tool."""
 import glob
 import os.path as osp
+import re
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from udaplug.utils import DataRootNotFoundError
 
@@ -122,7 +125,7 @@ def test_missing_data_root_names_path_and_converter(tmp_path, load_tool):
 
 
 def test_test_tool_writes_metrics_predictions_and_outputs(
-        tmp_path, demo_data, load_tool, demo_config):
+        tmp_path, demo_data, load_tool, demo_config, miou_by_hand):
     train, test = load_tool('train.py'), load_tool('test.py')
     config = demo_config(
         tmp_path,
@@ -140,11 +143,25 @@ default_hooks = dict(checkpoint=dict(interval=1))
         osp.join(work, 'iter_1.pth'), '--work-dir', work, '--show-dir', show,
         '--out', out
     ])
-    assert 0 <= metrics['mIoU'] <= 100
     preds = sorted(glob.glob(osp.join(show, '*_pred.png')))
     labels = sorted(glob.glob(osp.join(show, '*_label.png')))
     assert len(preds) == len(labels) == 2  # the two demo val images
-    assert len(glob.glob(osp.join(out, '**', '*.png'), recursive=True)) == 2
+    outputs = sorted(glob.glob(osp.join(out, '**', '*.png'), recursive=True))
+    assert len(outputs) == 2
+    # the reported mIoU is that of the written predictions against the
+    # dataset's label files, computed here independently
+    label_dir = osp.join(demo_data, 'cityscapes', 'gtFine', 'val')
+    pairs = []
+    for path in outputs:
+        stem = osp.basename(path)[:-len('_leftImg8bit.png')]
+        label = glob.glob(
+            osp.join(label_dir, '*', stem + '_gtFine_labelTrainIds.png'))
+        assert len(label) == 1, (path, label)
+        pairs.append(
+            (np.asarray(Image.open(path)), np.asarray(Image.open(label[0]))))
+    miou, ious = miou_by_hand(pairs, 19)
+    assert metrics['mIoU'] == pytest.approx(miou, abs=0.006)
+    assert metrics['IoU.road'] == pytest.approx(ious[0], abs=0.006)
     with pytest.raises(FileNotFoundError, match='no_such.pth'):
         test.main([config, str(tmp_path / 'no_such.pth')])
 
@@ -156,19 +173,42 @@ def test_benchmark_prints_time_and_memory(capsys, load_tool):
         '1', '--warmup', '1'
     ])
     printed = capsys.readouterr().out
-    assert 'time per iteration:' in printed
-    assert 'peak resident memory' in printed
+    seconds = re.search(r'time per iteration: ([0-9.]+) s', printed)
+    memory = re.search(r'peak resident memory.*: ([0-9]+) MiB', printed)
+    assert seconds and memory, printed
+    assert float(seconds.group(1)) > 0
+    # at least the model's weights and torch itself are resident
+    assert int(memory.group(1)) > 100
 
 
 def test_demo_tool_prints_source_only_vs_adapted_table(tmp_path, demo_data,
-                                                       load_tool):
+                                                       load_tool, miou_by_hand,
+                                                       decode_colours):
+    """Each row's mIoU is that of the method's saved predictions."""
+    from udaplug.datasets.label_sets import CITYSCAPES_PALETTE
     demo = load_tool('demo.py')
     work = str(tmp_path / 'demo')
     rows = demo.main(
         ['--data-root', demo_data, '--work-dir', work, '--iters', '2'])
     assert [row[0] for row in rows] == ['Source only', 'AdaptSegNet']
     with open(osp.join(work, 'results.md')) as f:
-        table = f.read()
-    assert 'Source only' in table and 'AdaptSegNet' in table
-    for method in ('source_only', 'adaptsegnet'):
-        assert glob.glob(osp.join(work, method, 'predictions', '*_pred.png'))
+        table = f.read().splitlines()
+    label_dir = osp.join(demo_data, 'cityscapes', 'gtFine', 'val')
+    for (title, config, miou, _,
+         show), method in zip(rows, ('source_only', 'adaptsegnet')):
+        assert show == osp.join(work, method, 'predictions')
+        assert config == f'configs/demo/{method}_demo.py'
+        preds = sorted(glob.glob(osp.join(show, '*_pred.png')))
+        assert len(preds) == 2  # the two demo val images
+        pairs = []
+        for path in preds:
+            stem = osp.basename(path)[:-len('_leftImg8bit_pred.png')]
+            label, = glob.glob(
+                osp.join(label_dir, '*', stem + '_gtFine_labelTrainIds.png'))
+            pred = decode_colours(
+                np.asarray(Image.open(path).convert('RGB')),
+                CITYSCAPES_PALETTE)
+            pairs.append((pred, np.asarray(Image.open(label))))
+        assert miou == pytest.approx(miou_by_hand(pairs, 19)[0], abs=0.006)
+        line, = [row for row in table if row.startswith(f'| {title} |')]
+        assert f'| {miou:.2f} |' in line

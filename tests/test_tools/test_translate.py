@@ -96,13 +96,25 @@ def test_written_config_reads_back(setup):
     dataset_cfg = cfg.translated_source
     assert dataset_cfg.type == 'SynthiaDataset'
     assert dataset_cfg.data_prefix.depth_path == 'depth'
-    dataset = DATASETS.build(dataset_cfg)
+    assert dataset_cfg.pipeline == \
+        setup['cfg'].train_dataloader.dataset.source.pipeline
+
+    def no_flip(cfg):
+        cfg = dict(cfg)
+        cfg['pipeline'] = [
+            t for t in cfg['pipeline'] if t['type'] != 'RandomFlip'
+        ]
+        return DATASETS.build(cfg)
+
+    dataset = no_flip(dataset_cfg)
     assert len(dataset) == 2
     sample = dataset[0]['data_samples']
     assert sample.img_path.endswith(osp.join('images', '0000000.png'))
-    assert 'gt_depth_map' in sample and 'gt_sem_seg' in sample
-    depth = sample.gt_depth_map.data
-    assert 0 <= depth.min() and depth.max() <= 1  # normalised like source
+    # labels and depth read back as the source's (depth normalised alike)
+    source = no_flip(setup['cfg'].train_dataloader.dataset.source)
+    expected = source[0]['data_samples']
+    assert torch.equal(sample.gt_sem_seg.data, expected.gt_sem_seg.data)
+    assert torch.equal(sample.gt_depth_map.data, expected.gt_depth_map.data)
 
 
 def test_model_without_generator_is_refused(setup, tmp_path, load_tool):
