@@ -41,6 +41,38 @@ def repo_root():
 
 
 @pytest.fixture(scope='session')
+def repo_configs():
+    """Every config file under ``configs/`` (``_base_`` pieces included),
+    loaded once: ``{path relative to configs/: Config}``. Shared by the
+    session: copy a config before changing it."""
+    import glob
+    folder = osp.join(REPO_ROOT, 'configs')
+    return {
+        osp.relpath(path, folder): Config.fromfile(path)
+        for path in sorted(
+            glob.glob(osp.join(folder, '**', '*.py'), recursive=True))
+    }
+
+
+@pytest.fixture(scope='session')
+def subprocess_env():
+    """``subprocess_env(*paths)``: the environment for a subprocess that
+    runs this tree's tools: ``PYTHONPATH`` = the repository root, then
+    ``paths``, then the inherited ``PYTHONPATH`` (so the subprocess imports
+    this checkout's udaplug, not another installed copy); one OpenMP
+    thread."""
+
+    def subprocess_env(*paths):
+        inherited = os.environ.get('PYTHONPATH')
+        parts = [REPO_ROOT, *map(str, paths)
+                 ] + ([inherited] if inherited else [])
+        return dict(
+            os.environ, PYTHONPATH=os.pathsep.join(parts), OMP_NUM_THREADS='1')
+
+    return subprocess_env
+
+
+@pytest.fixture(scope='session')
 def demo_data(tmp_path_factory):
     """A tiny copy of the embedded demo pair (real on-disk formats)."""
     from udaplug.datasets.demo import make_demo_data
@@ -445,10 +477,27 @@ def one_iteration_cfg():
 
 
 # --- tiny datasets in their released on-disk formats ---
-# Written with plain OpenCV / numpy, independent of udaplug's own writers.
+# Written with plain OpenCV / PIL / numpy, independent of udaplug's writers.
 def _write(path, array):
     os.makedirs(osp.dirname(path), exist_ok=True)
     assert cv2.imwrite(path, array), path
+    return path
+
+
+def _write_gta5_label(path, ids):
+    """GTA5's label format: an 8-bit palette PNG, palette index = Cityscapes
+    label id, palette colour = that id's Cityscapes colour."""
+    from cityscapesscripts.helpers.labels import labels
+    from PIL import Image
+    palette = [0] * 768
+    for label in labels:
+        if label.id >= 0:
+            palette[3 * label.id:3 * label.id + 3] = label.color
+    img = Image.frombytes('P', (ids.shape[1], ids.shape[0]),
+                          np.ascontiguousarray(ids, np.uint8).tobytes())
+    img.putpalette(palette)
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    img.save(path)
     return path
 
 
@@ -573,16 +622,26 @@ def synthia_depth():
 
 
 @pytest.fixture(scope='session')
+def write_gta5_label():
+    """``write_gta5_label(path, ids)``: write an (H, W) map of Cityscapes
+    label ids as GTA5 releases its labels: an 8-bit palette PNG (PIL mode
+    'P') whose palette index is the label id, with the Cityscapes colours
+    as palette."""
+    return _write_gta5_label
+
+
+@pytest.fixture(scope='session')
 def make_gta5():
     """``make_gta5(root, n=2, h=8, w=12, converted=True)``: GTA5 layout
-    (``images/00001.png``, ``labels/00001.png`` with Cityscapes label ids;
-    ``converted``: also ``*_labelTrainIds.png``)."""
+    (``images/00001.png``, ``labels/00001.png``: palette PNGs of Cityscapes
+    label ids, see :func:`write_gta5_label`; ``converted``: also
+    ``*_labelTrainIds.png``)."""
 
     def make_gta5(root, n=2, h=8, w=12, converted=True):
         for i in range(1, n + 1):
             _write(osp.join(root, 'images', f'{i:05d}.png'), _rgb(h, w, i))
             lab = _id_label(h, w)
-            _write(osp.join(root, 'labels', f'{i:05d}.png'), lab)
+            _write_gta5_label(osp.join(root, 'labels', f'{i:05d}.png'), lab)
             if converted:
                 _write(
                     osp.join(root, 'labels', f'{i:05d}_labelTrainIds.png'),

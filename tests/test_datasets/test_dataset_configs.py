@@ -2,6 +2,7 @@
 on tiny native-format fixtures and yields what the models expect."""
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
@@ -129,3 +130,39 @@ def test_source_only_configs(roots, name, src, tgt, depth):
     cfg = load(name, roots[src], roots[tgt])
     ds = DATASETS.build(cfg.train_dataloader.dataset)
     check_sample(ds[0], True, depth)
+
+
+def test_every_config_reads_gta5_train_ids(tmp_path, make_gta5, repo_configs):
+    """Every GTA5 dataset of every config under configs/ loads the fixture's
+    labels (GTA5's palette PNGs, converted) as the right train ids with the
+    config's own LoadAnnotations (a config reading the palette files
+    themselves, or decoding them with OpenCV, would get ids or colours)."""
+    from udaplug.apis import visit_dataloaders
+    root = make_gta5(str(tmp_path / 'gta5'), n=1)
+    checked = []
+    for name, cfg in repo_configs.items():
+        found = []
+        visit_dataloaders(
+            cfg, lambda node: found.append(node)
+            if node.get('type') == 'GTA5Dataset' else None)
+        for node in found:
+            load = [
+                t for t in node.get('pipeline', [])
+                if t['type'] == 'LoadAnnotations'
+            ]
+            if not load:
+                continue
+            dataset = DATASETS.build(
+                dict(node.to_dict(), data_root=root, pipeline=load))
+            label = dataset[0]['gt_seg_map']
+            classes = dataset.metainfo['classes']
+            expected = [
+                classes.index(n) if n in classes else 255
+                for n in ('road', 'car', 'unlabeled', 'sky')
+            ]
+            for block, value in enumerate(expected):
+                np.testing.assert_array_equal(
+                    label[:, 3 * block:3 * block + 3], value, err_msg=name)
+            checked.append(name)
+    # the AdaptSegNet, source-only and demo configs and their bases
+    assert len(set(checked)) >= 9, checked

@@ -39,7 +39,8 @@ class SaveRankWeightsHook(Hook):
 
 def test_two_cpu_processes_hold_identical_weights(tmp_path, demo_data,
                                                   repo_root, demo_overrides,
-                                                  write_config):
+                                                  write_config,
+                                                  subprocess_env):
     (tmp_path / 'rank_weights_hook.py').write_text(HOOK)
     config = write_config(
         tmp_path / 'ddp.py', 'demo/adaptsegnet_demo.py',
@@ -51,12 +52,7 @@ train_cfg = dict(max_iters=3, val_interval=1000)
 default_hooks = dict(checkpoint=dict(interval=1000))
 ''')
     work_dir = str(tmp_path / 'work')
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join(
-            p for p in (str(tmp_path), os.environ.get('PYTHONPATH')) if p),
-        PORT=str(29500 + os.getpid() % 1000),
-        OMP_NUM_THREADS='1')
+    env = dict(subprocess_env(tmp_path), PORT=str(29500 + os.getpid() % 1000))
     result = subprocess.run([
         'bash',
         osp.join(repo_root, 'tools', 'dist_train.sh'), config, '2',

@@ -9,10 +9,12 @@ import sys
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
-from udaplug.datasets.converters import (convert_cityscapes, convert_gta5,
-                                         convert_kitti, convert_synscapes,
-                                         convert_synthia, convert_vkitti, main)
+from udaplug.datasets.converters import (LabelFormatError, convert_cityscapes,
+                                         convert_gta5, convert_kitti,
+                                         convert_synscapes, convert_synthia,
+                                         convert_vkitti, main, read_label_ids)
 from udaplug.utils import DataRootNotFoundError
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -42,6 +44,10 @@ def stats(path):
 def test_gta5_train_ids_stats_and_report(tmp_path, make_gta5,
                                          id_label_train_ids):
     root = make_gta5(str(tmp_path / 'gta5'), n=2, converted=False)
+    label = osp.join(root, 'labels', '00001.png')
+    assert Image.open(label).mode == 'P'  # as released
+    # what OpenCV makes of it: the palette colours, not the ids
+    assert read(label).shape == (8, 12, 3)
     report = convert_gta5(root)
     assert report.exit_code == 0 and report.problems == []
     assert report.num_labels == 2
@@ -63,13 +69,13 @@ def test_gta5_train_ids_stats_and_report(tmp_path, make_gta5,
 
 
 def test_gta5_corrupt_and_out_of_map_files_are_reported(
-        tmp_path, make_gta5, truncate, write):
+        tmp_path, make_gta5, truncate, write_gta5_label):
     root = make_gta5(str(tmp_path / 'gta5'), n=3, converted=False)
     truncate(osp.join(root, 'labels', '00002.png'))
-    bad = read(osp.join(root, 'labels', '00003.png'))
+    bad = np.array(Image.open(osp.join(root, 'labels', '00003.png')))
     bad[0, 0] = 40  # not a Cityscapes label id
     bad[1, 1] = 200
-    write(osp.join(root, 'labels', '00003.png'), bad)
+    write_gta5_label(osp.join(root, 'labels', '00003.png'), bad)
     report = convert_gta5(root)
     assert report.exit_code == 1
     problems = dict(report.problems)
@@ -80,6 +86,37 @@ def test_gta5_corrupt_and_out_of_map_files_are_reported(
     out = read(osp.join(root, 'labels', '00003_labelTrainIds.png'))
     assert out[0, 0] == 255 and out[1, 1] == 255 and out[2, 2] == 0
     assert not osp.exists(osp.join(root, 'labels', '00002_labelTrainIds.png'))
+
+
+def test_gta5_grey_label_ids_are_accepted(tmp_path, make_gta5, write,
+                                          id_label_train_ids):
+    root = make_gta5(str(tmp_path / 'gta5'), n=1, converted=False)
+    path = osp.join(root, 'labels', '00001.png')
+    ids = np.array(Image.open(path))
+    write(path, ids)  # 8-bit grey
+    assert Image.open(path).mode == 'L'
+    report = convert_gta5(root)
+    assert report.exit_code == 0, report.format()
+    assert blocks(read(osp.join(root, 'labels', '00001_labelTrainIds.png'))) \
+        == id_label_train_ids
+
+
+def test_colour_label_is_refused_naming_file_and_format(
+        tmp_path, make_gta5, write):
+    """A colour rendering of the labels (what OpenCV makes of GTA5's palette
+    files) is not taken for label ids."""
+    root = make_gta5(str(tmp_path / 'gta5'), n=2, converted=False)
+    path = osp.join(root, 'labels', '00002.png')
+    write(path, read(path))  # the palette colours as a BGR image
+    report = convert_gta5(root)
+    assert report.exit_code == 1
+    (rel, message), = report.problems
+    assert rel == osp.join('labels', '00002.png')
+    assert 'PIL mode RGB' in message and 'palette' in message
+    assert not osp.exists(osp.join(root, 'labels', '00002_labelTrainIds.png'))
+    assert osp.exists(osp.join(root, 'labels', '00001_labelTrainIds.png'))
+    with pytest.raises(LabelFormatError, match='00002.png: a 3-channel'):
+        read_label_ids(path)
 
 
 def test_cityscapes_names_like_mmseg(tmp_path, make_cityscapes,
@@ -208,14 +245,15 @@ def test_main_parallel(tmp_path, capsys, make_gta5, id_label_train_ids):
 
 
 def test_command_line_exit_code(tmp_path, make_gta5, truncate,
-                                id_label_train_ids):
+                                id_label_train_ids, subprocess_env):
     root = make_gta5(str(tmp_path / 'gta5'), n=2, converted=False)
     truncate(osp.join(root, 'labels', '00001.png'))
     script = osp.join(REPO, 'tools', 'convert_datasets', 'gta5.py')
     bad = subprocess.run([sys.executable, script, root],
                          capture_output=True,
                          text=True,
-                         cwd=REPO)
+                         cwd=REPO,
+                         env=subprocess_env())
     assert bad.returncode == 1, bad.stderr
     assert '00001.png' in bad.stdout and 'corrupt' in bad.stdout
     # the intact file is still converted

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 from mmengine.config import Config
+from PIL import Image
 
 from udaplug.datasets.demo import (DEMO_DEPTH_RANGE, SOURCE_STYLE,
                                    TARGET_STYLE, make_demo_data, render_sample)
@@ -43,11 +44,27 @@ def demo(tmp_path_factory):
 def test_layout_and_formats(demo):
     gta_img = read(osp.join(demo, 'gta5', 'images', '00001.png'))
     assert gta_img.shape == (32, 64, 3) and gta_img.dtype == np.uint8
-    gta_lab = read(osp.join(demo, 'gta5', 'labels', '00003.png'))
-    assert gta_lab.ndim == 2 and gta_lab.dtype == np.uint8
+    # GTA5's label format: 8-bit palette PNG, index = Cityscapes label id,
+    # palette = the ids' Cityscapes colours
+    from cityscapesscripts.helpers.labels import labels
+    with Image.open(osp.join(demo, 'gta5', 'labels', '00003.png')) as img:
+        assert img.mode == 'P'
+        gta_lab = np.asarray(img)
+        palette = np.array(img.getpalette()[:34 * 3]).reshape(34, 3)
+    for label in labels:
+        if label.id >= 0:
+            assert tuple(palette[label.id]) == label.color, label.name
+    assert gta_lab.shape == (32, 64)
     assert set(np.unique(gta_lab)) <= set(range(34))  # Cityscapes ids
-    assert osp.isfile(
-        osp.join(demo, 'gta5', 'labels', '00003_labelTrainIds.png'))
+    assert len(np.unique(gta_lab)) >= 5
+    # the converter read the ids (not the colours)
+    lut = np.full(256, 255, np.uint8)
+    for label in labels:
+        if label.id >= 0 and 0 <= label.trainId < 255:
+            lut[label.id] = label.trainId
+    np.testing.assert_array_equal(
+        read(osp.join(demo, 'gta5', 'labels', '00003_labelTrainIds.png')),
+        lut[gta_lab])
     syn = read(osp.join(demo, 'synthia', 'GT', 'LABELS', '0000002.png'))
     assert syn.shape == (32, 64, 3) and syn.dtype == np.uint16
     assert syn[..., 2].max() <= 22  # SYNTHIA class ids in R
@@ -195,7 +212,8 @@ def test_demo_uda_configs_build(demo):
 
 
 def test_source_only_demo_trains_and_reports_miou(demo, tmp_path, miou_by_hand,
-                                                  decode_colours):
+                                                  decode_colours,
+                                                  subprocess_env):
     """tools/train.py on configs/demo/source_only_demo.py for two
     iterations, with the prediction dump hook."""
     cfg = tmp_path / 'short.py'
@@ -231,6 +249,7 @@ def test_source_only_demo_trains_and_reports_miou(demo, tmp_path, miou_by_hand,
             str(work), '--cfg-options'
         ] + options,
         cwd=REPO,
+        env=subprocess_env(),
         capture_output=True,
         text=True,
         timeout=300)
