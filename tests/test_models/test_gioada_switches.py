@@ -3,7 +3,7 @@ trains, and the errors for inconsistent settings."""
 import pytest
 import torch
 
-from udaplug.models.segmentors.base_uda import input_channels
+from udaplug.models.uda import input_channels
 from udaplug.registry import MODELS
 
 C = 4
