@@ -4,16 +4,21 @@
 import json
 import os.path as osp
 
+import pytest
 import torch
-from uda_helpers import demo_overrides, load_tool, write_config
+
+from udaplug.utils import mmengine_checkpoint_io
 
 MAX_ITERS = 4
 
 
-def demo_config(tmp_path, demo_data, name):
-    return write_config(
-        tmp_path / f'{name}.py', 'demo/adaptsegnet_demo.py',
-        demo_overrides(demo_data) + f'''
+@pytest.fixture
+def demo_config(write_config, demo_overrides):
+
+    def demo_config(tmp_path, demo_data, name):
+        return write_config(
+            tmp_path / f'{name}.py', 'demo/adaptsegnet_demo.py',
+            demo_overrides(demo_data) + f'''
 max_iters = {MAX_ITERS}
 # the schedule spans MAX_ITERS in every run, also the interrupted one
 param_scheduler = [dict(type='PolyLR', power=0.9, eta_min=0.0, begin=0,
@@ -22,6 +27,8 @@ train_cfg = dict(max_iters=max_iters, val_interval=1000)
 default_hooks = dict(logger=dict(interval=1),
                      checkpoint=dict(interval=2, max_keep_ckpts=-1))
 ''')
+
+    return demo_config
 
 
 def losses(work_dir):
@@ -44,7 +51,8 @@ def glob_scalars(work_dir):
     return glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
 
 
-def test_resume_equals_uninterrupted_run(tmp_path, demo_data):
+def test_resume_equals_uninterrupted_run(tmp_path, demo_data, load_tool,
+                                         demo_config):
     train = load_tool('train.py')
     config = demo_config(tmp_path, demo_data, 'resume')
     straight = str(tmp_path / 'straight')
@@ -57,8 +65,11 @@ def test_resume_equals_uninterrupted_run(tmp_path, demo_data):
     assert not osp.exists(osp.join(resumed, f'iter_{MAX_ITERS}.pth'))
     train.main([config, '--work-dir', resumed, '--resume'])
 
-    a = torch.load(osp.join(straight, f'iter_{MAX_ITERS}.pth'))
-    b = torch.load(osp.join(resumed, f'iter_{MAX_ITERS}.pth'))
+    # torch's default weights_only loading, with udaplug's allow-list
+    with mmengine_checkpoint_io():
+        a = torch.load(osp.join(straight, f'iter_{MAX_ITERS}.pth'))
+        b = torch.load(osp.join(resumed, f'iter_{MAX_ITERS}.pth'))
+        c = torch.load(osp.join(resumed, 'iter_2.pth'))
     assert a['meta']['iter'] == b['meta']['iter'] == MAX_ITERS
     for key, value in a['state_dict'].items():
         assert torch.equal(value, b['state_dict'][key]), key
@@ -76,6 +87,5 @@ def test_resume_equals_uninterrupted_run(tmp_path, demo_data):
     for it in range(3, MAX_ITERS + 1):
         assert straight_losses[it] == resumed_losses[it], it
     # the weights moved during the resumed part
-    c = torch.load(osp.join(resumed, 'iter_2.pth'))
     assert any(not torch.equal(v, c['state_dict'][k])
                for k, v in b['state_dict'].items())
