@@ -8,7 +8,6 @@ import os.path as osp
 import shutil
 
 import pytest
-from uda_helpers import REPO_ROOT, shrink_for_cpu
 
 from udaplug.apis import build_runner, load_config
 from udaplug.datasets import ClassStatsNotFoundError
@@ -89,9 +88,12 @@ CONFIGS = {
     }
 }
 
+CONFIG_DIR = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
+
 
 def config(name):
-    return load_config(osp.join(REPO_ROOT, 'configs', name))
+    return load_config(osp.join(CONFIG_DIR, name))
 
 
 @pytest.mark.parametrize('name', sorted(CONFIGS))
@@ -200,7 +202,8 @@ FULL_NETWORKS = ('dacs_gta.py', 'daformer_gta.py')
 
 
 @pytest.mark.parametrize('name', sorted(CONFIGS))
-def test_one_training_iteration_on_native_data(name, demo_data, tmp_path):
+def test_one_training_iteration_on_native_data(name, demo_data, tmp_path,
+                                               shrink_for_cpu):
     cfg = shrink_for_cpu(
         config(name), {
             'data/gta5': demo_data + '/gta5',
@@ -241,7 +244,8 @@ def test_one_training_iteration_on_native_data(name, demo_data, tmp_path):
         assert 'val/mIoU13' in hub.log_scalars
 
 
-def test_rcs_without_statistics_names_the_converter(demo_data, tmp_path):
+def test_rcs_without_statistics_names_the_converter(demo_data, tmp_path,
+                                                    shrink_for_cpu):
     root = str(tmp_path / 'demo')
     shutil.copytree(demo_data, root)
     os.remove(osp.join(root, 'gta5', 'gta5_class_stats.json'))

@@ -6,11 +6,12 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.optim.scheduler import LinearLR, PolyLR  # noqa: F401
-from uda_helpers import REPO_ROOT
 
 from udaplug.registry import PARAM_SCHEDULERS
 
-SCHEDULES = osp.join(REPO_ROOT, 'configs', '_base_', 'schedules')
+SCHEDULES = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
+    '_base_', 'schedules')
 
 
 def lrs_of(schedulers_cfg, base_lrs, iters):

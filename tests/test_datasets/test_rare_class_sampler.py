@@ -10,7 +10,6 @@ import pytest
 import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
-from native_fixtures import rgb, write
 
 from udaplug.datasets import (ClassStatsNotFoundError, GTA5Dataset,
                               RareClassIndex, RareClassSampler, UDADataset,
@@ -39,20 +38,22 @@ LAYOUT = (
 TRAIN_ID = {7: 0, 8: 1, 24: 11, 26: 13}
 
 
-def write_gta5(root):
+@pytest.fixture(scope='module')
+def gta5_root(tmp_path_factory, write, write_gta5_label):
+    """GTA5 as released (palette PNG labels), converted by udaplug's
+    converter, which writes the class statistics."""
+    root = str(tmp_path_factory.mktemp('gta5'))
     for i, counts in enumerate(LAYOUT, 1):
         flat = np.concatenate(
             [np.full(n, cid, np.uint8) for cid, n in counts.items()])
-        write(osp.join(root, 'images', f'{i:05d}.png'), rgb(10, 20, i))
-        write(osp.join(root, 'labels', f'{i:05d}.png'), flat.reshape(10, 20))
+        image = np.random.default_rng(i).integers(
+            0, 255, (10, 20, 3), dtype=np.uint8)
+        write(osp.join(root, 'images', f'{i:05d}.png'), image)
+        write_gta5_label(
+            osp.join(root, 'labels', f'{i:05d}.png'), flat.reshape(10, 20))
     report = convert_gta5(root, quiet=True)
     assert report.exit_code == 0
     return root
-
-
-@pytest.fixture(scope='module')
-def gta5_root(tmp_path_factory):
-    return write_gta5(str(tmp_path_factory.mktemp('gta5')))
 
 
 def dataset(root, **kwargs):

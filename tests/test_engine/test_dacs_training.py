@@ -7,7 +7,6 @@ import os.path as osp
 import subprocess
 
 import torch
-from uda_helpers import REPO_ROOT, demo_overrides, load_tool, write_config
 
 HOOK = '''
 import os.path as osp
@@ -44,7 +43,8 @@ TEACHER_HOOK = ("dict(type='MeanTeacherHook', decay=0.99, warmup=True, "
 
 
 def test_two_cpu_processes_keep_student_and_teacher_identical(
-        tmp_path, demo_data):
+        tmp_path, demo_data, repo_root, demo_overrides, write_config,
+        subprocess_env):
     (tmp_path / 'rank_weights_hook.py').write_text(HOOK)
     config = write_config(
         tmp_path / 'ddp.py', 'demo/dacs_demo.py',
@@ -57,19 +57,13 @@ default_hooks = dict(checkpoint=dict(interval=1000))
 ''')
     work_dir = str(tmp_path / 'work')
     env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join(
-            [REPO_ROOT,
-             str(tmp_path),
-             os.environ.get('PYTHONPATH', '')]),
-        PORT=str(29500 + (os.getpid() + 7) % 1000),
-        OMP_NUM_THREADS='1')
+        subprocess_env(tmp_path), PORT=str(29500 + (os.getpid() + 7) % 1000))
     result = subprocess.run([
         'bash',
-        osp.join(REPO_ROOT, 'tools', 'dist_train.sh'), config, '2',
+        osp.join(repo_root, 'tools', 'dist_train.sh'), config, '2',
         '--work-dir', work_dir
     ],
-                            cwd=REPO_ROOT,
+                            cwd=repo_root,
                             env=env,
                             capture_output=True,
                             text=True,
@@ -117,7 +111,7 @@ default_hooks = dict(checkpoint=dict(interval=1000))
 MAX_ITERS = 4
 
 
-def resume_config(tmp_path, demo_data):
+def resume_config(tmp_path, demo_data, write_config, demo_overrides):
     return write_config(
         tmp_path / 'resume.py', 'demo/dacs_demo.py',
         demo_overrides(demo_data, batch_size=2) + f'''
@@ -148,37 +142,41 @@ def logged(work_dir):
     return logs
 
 
-def test_resume_equals_uninterrupted_run(tmp_path, demo_data):
+def test_resume_equals_uninterrupted_run(tmp_path, demo_data, load_tool,
+                                         write_config, demo_overrides):
     train = load_tool('train.py')
-    config = resume_config(tmp_path, demo_data)
+    config = resume_config(tmp_path, demo_data, write_config, demo_overrides)
     straight, resumed = str(tmp_path / 'straight'), str(tmp_path / 'resumed')
     train.main([config, '--work-dir', straight])
     train.main([
         config, '--work-dir', resumed, '--cfg-options', 'train_cfg.max_iters=2'
     ])
     train.main([config, '--work-dir', resumed, '--resume'])
-    a = torch.load(osp.join(straight, f'iter_{MAX_ITERS}.pth'))
-    b = torch.load(osp.join(resumed, f'iter_{MAX_ITERS}.pth'))
+    a = torch.load(
+        osp.join(straight, f'iter_{MAX_ITERS}.pth'), weights_only=False)
+    b = torch.load(
+        osp.join(resumed, f'iter_{MAX_ITERS}.pth'), weights_only=False)
     assert any(k.startswith('teacher.module.') for k in a['state_dict'])
     for key, value in a['state_dict'].items():
         assert torch.equal(value, b['state_dict'][key]), key
     for it in range(3, MAX_ITERS + 1):
         assert logged(straight)[it] == logged(resumed)[it], it
     # the resumed part trained
-    c = torch.load(osp.join(resumed, 'iter_2.pth'))
+    c = torch.load(osp.join(resumed, 'iter_2.pth'), weights_only=False)
     assert any(not torch.equal(v, c['state_dict'][k])
                for k, v in b['state_dict'].items())
 
 
-def test_amp_trains(tmp_path, demo_data):
+def test_amp_trains(tmp_path, demo_data, load_tool, write_config,
+                    demo_overrides):
     train = load_tool('train.py')
-    config = resume_config(tmp_path, demo_data)
+    config = resume_config(tmp_path, demo_data, write_config, demo_overrides)
     work = str(tmp_path / 'amp')
     train.main([
         config, '--work-dir', work, '--amp', '--cfg-options',
         'train_cfg.max_iters=2'
     ])
-    ckpt = torch.load(osp.join(work, 'iter_2.pth'))
+    ckpt = torch.load(osp.join(work, 'iter_2.pth'), weights_only=False)
     # the mixed-precision wrapper (with its loss scaler state) trained
     assert 'loss_scaler' in ckpt['optimizer']['segmentor']
     logs = logged(work)
@@ -187,7 +185,7 @@ def test_amp_trains(tmp_path, demo_data):
         assert all(torch.isfinite(torch.tensor(v)) for v in record.values())
 
 
-def test_benchmark_runs_with_the_mean_teacher(capsys):
+def test_benchmark_runs_with_the_mean_teacher(capsys, load_tool):
     benchmark = load_tool('analysis/benchmark_train.py')
     benchmark.main([
         'configs/daformer_gta.py', '--shape', '64', '64', '--iters', '1',

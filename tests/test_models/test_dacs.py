@@ -9,7 +9,6 @@ import pytest
 import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
-from uda_helpers import tiny_adaptsegnet_cfg
 
 from udaplug.engine.hooks import MeanTeacherHook
 from udaplug.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
@@ -18,8 +17,14 @@ C = 4
 IGN = 255
 
 
-def dacs_cfg(**changes):
-    base = tiny_adaptsegnet_cfg(C).model
+@pytest.fixture(scope='module')
+def base(tiny_adaptsegnet_cfg):
+    """The tiny AdaptSegNet model config: its segmentor (multi-level
+    ResNet-18 DeepLab-v2, 4 classes) and data preprocessor."""
+    return tiny_adaptsegnet_cfg(C).model
+
+
+def dacs_cfg(base, **changes):
     cfg = dict(
         type='DACS',
         data_preprocessor=copy.deepcopy(base.data_preprocessor),
@@ -33,9 +38,9 @@ def dacs_cfg(**changes):
     return cfg
 
 
-def build(**changes):
+def build(base, **changes):
     torch.manual_seed(0)
-    model = MODELS.build(dacs_cfg(**changes))
+    model = MODELS.build(dacs_cfg(base, **changes))
     model.init_weights()
     return model.train()
 
@@ -85,8 +90,9 @@ def start(model):
     return hook
 
 
-def test_pseudo_labels_and_confidence_weight_by_hand(monkeypatch):
-    model = build(pseudo_weight_ignore_top=1, pseudo_weight_ignore_bottom=2)
+def test_pseudo_labels_and_confidence_weight_by_hand(base, monkeypatch):
+    model = build(
+        base, pseudo_weight_ignore_top=1, pseudo_weight_ignore_bottom=2)
     start(model)
     logits = torch.zeros(2, C, 8, 8)
     logits[0, 2, :, :4] = 10.0  # p = e^10 / (e^10 + 3) > 0.968: confident
@@ -110,8 +116,8 @@ def test_pseudo_labels_and_confidence_weight_by_hand(monkeypatch):
     assert weight[1, 3, 0].item() == pytest.approx(16 / 64)
 
 
-def test_train_step_mixes_images_labels_and_weights(monkeypatch):
-    model = build()
+def test_train_step_mixes_images_labels_and_weights(base, monkeypatch):
+    model = build(base)
     start(model)
     data = batch()
     pseudo = torch.randint(
@@ -158,8 +164,8 @@ def test_train_step_mixes_images_labels_and_weights(monkeypatch):
     assert log['mix.pseudo_weight'].item() == pytest.approx(0.25)
 
 
-def test_teacher_is_the_warmed_up_ema_of_the_student():
-    model = build()
+def test_teacher_is_the_warmed_up_ema_of_the_student(base):
+    model = build(base)
     hook = start(model)
     wrapper = optim(model)
     student, teacher = model.seg_model, model.network('teacher')
@@ -197,7 +203,7 @@ def tiny_mit(**kw):
     return cfg
 
 
-def daformer_cfg(**changes):
+def daformer_cfg(base, **changes):
     seg = dict(
         type='MultiOutputEncoderDecoder',
         backbone=tiny_mit(),
@@ -216,6 +222,7 @@ def daformer_cfg(**changes):
         train_cfg=dict(),
         test_cfg=dict(mode='whole'))
     cfg = dacs_cfg(
+        base,
         data_preprocessor=dict(
             type='UDADataPreProcessor',
             mean=[123.675, 116.28, 103.53],
@@ -241,9 +248,9 @@ def daformer_cfg(**changes):
 
 
 @pytest.mark.parametrize('things', [False, True])
-def test_feature_distance_only_on_thing_classes(things):
+def test_feature_distance_only_on_thing_classes(base, things):
     torch.manual_seed(0)
-    model = MODELS.build(daformer_cfg())
+    model = MODELS.build(daformer_cfg(base))
     model.init_weights()
     model.train()
     start(model)
@@ -270,9 +277,9 @@ def test_feature_distance_only_on_thing_classes(things):
     assert torch.equal(after[-1], frozen[-1])
 
 
-def test_teacher_dropout_off_and_bn_on_batch_statistics():
+def test_teacher_dropout_off_and_bn_on_batch_statistics(base):
     torch.manual_seed(0)
-    model = MODELS.build(daformer_cfg())
+    model = MODELS.build(daformer_cfg(base))
     model.train()
     teacher = model.network('teacher')
     assert teacher.training  # train_mode=True: BN on batch statistics
@@ -284,9 +291,9 @@ def test_teacher_dropout_off_and_bn_on_batch_statistics():
     assert teacher.decode_head.dropout.training
 
 
-def test_draws_differ_per_iteration_and_rank(monkeypatch):
+def test_draws_differ_per_iteration_and_rank(base, monkeypatch):
     import udaplug.models.segmentors.dacs as dacs_module
-    model = build()
+    model = build(base)
 
     def draw(it):
         return torch.rand(4, generator=model._generator(it))
@@ -299,17 +306,18 @@ def test_draws_differ_per_iteration_and_rank(monkeypatch):
     assert not torch.equal(rank1, draw(3))
 
 
-def test_bad_configurations():
+def test_bad_configurations(base):
     with pytest.raises(ValueError, match='mean teacher "teacher"'):
-        MODELS.build(dacs_cfg(networks=dict()))
+        MODELS.build(dacs_cfg(base, networks=dict()))
     with pytest.raises(ValueError, match='role="frozen"'):
-        MODELS.build(daformer_cfg(feature_distance_network=None))
+        MODELS.build(daformer_cfg(base, feature_distance_network=None))
     with pytest.raises(ValueError, match='num_classes=19'):
         MODELS.build(
             daformer_cfg(
+                base,
                 feature_distance=dict(
                     type='ImageNetFeatureDistanceLoss', num_classes=19)))
-    model = build()
+    model = build(base)
     start(model)
     data = batch()
     data['target']['inputs'] = [torch.rand(3, 32, 48) * 255] * 2
@@ -318,8 +326,9 @@ def test_bad_configurations():
         model.train_step(data, optim(model))
 
 
-def test_strong_augmentation_changes_only_the_mixed_batch():
+def test_strong_augmentation_changes_only_the_mixed_batch(base):
     model = build(
+        base,
         color_jitter=dict(type='BatchColorJitter', strength=0.25, prob=1.0),
         blur=dict(type='BatchGaussianBlur', prob=1.0))
     x = torch.randn(2, 3, 32, 32)
