@@ -7,8 +7,6 @@ import os.path as osp
 import pytest
 import torch
 
-from udaplug.utils import mmengine_checkpoint_io
-
 MAX_ITERS = 4
 
 
@@ -65,11 +63,17 @@ def test_resume_equals_uninterrupted_run(tmp_path, demo_data, load_tool,
     assert not osp.exists(osp.join(resumed, f'iter_{MAX_ITERS}.pth'))
     train.main([config, '--work-dir', resumed, '--resume'])
 
-    # torch's default weights_only loading, with udaplug's allow-list
-    with mmengine_checkpoint_io():
-        a = torch.load(osp.join(straight, f'iter_{MAX_ITERS}.pth'))
-        b = torch.load(osp.join(resumed, f'iter_{MAX_ITERS}.pth'))
-        c = torch.load(osp.join(resumed, 'iter_2.pth'))
+    # udaplug's checkpoints load with torch's default weights_only loading
+    # and no allow-list (PortableCheckpointHook)
+    paths = [
+        osp.join(straight, f'iter_{MAX_ITERS}.pth'),
+        osp.join(resumed, f'iter_{MAX_ITERS}.pth'),
+        osp.join(resumed, 'iter_2.pth')
+    ]
+    for path in paths:
+        assert torch.serialization.get_unsafe_globals_in_checkpoint(
+            path) == [], path
+    a, b, c = (torch.load(path) for path in paths)
     assert a['meta']['iter'] == b['meta']['iter'] == MAX_ITERS
     for key, value in a['state_dict'].items():
         assert torch.equal(value, b['state_dict'][key]), key

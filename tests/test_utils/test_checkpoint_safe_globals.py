@@ -150,3 +150,28 @@ print(json.dumps(dict(before=before, after=state())))
     assert states['before']['getstate'] == 'mmengine.logging.history_buffer'
     assert states['after'] == states['before']
     assert states['after']['safe'] == []  # no HistoryBuffer, no numpy
+
+
+def test_portable_form_round_trips_exactly(tmp_path):
+    from mmengine.logging import HistoryBuffer, MessageHub
+
+    from udaplug.utils.checkpoint import from_portable, to_portable
+    hub = MessageHub.get_instance('portable_round_trip')
+    for i in range(3):
+        hub.update_scalar('train/loss', 0.1 * i + 1 / 3, count=i + 1)
+    hub.update_info('iter', np.int64(7))
+    hub.update_info('seed', 1234)
+    state = dict(message_hub=hub.state_dict(), meta=dict(arr=np.arange(3.0)))
+    path = str(tmp_path / 'portable.pth')
+    torch.save(to_portable(state), path)
+    assert torch.serialization.get_unsafe_globals_in_checkpoint(path) == []
+    back = from_portable(torch.load(path))  # plain weights_only loading
+    buffer = back['message_hub']['log_scalars']['train/loss']
+    assert isinstance(buffer, HistoryBuffer)
+    original = hub.state_dict()['log_scalars']['train/loss']
+    np.testing.assert_array_equal(buffer._log_history, original._log_history)
+    np.testing.assert_array_equal(buffer._count_history,
+                                  original._count_history)
+    assert buffer.mean() == original.mean()
+    assert back['message_hub']['runtime_info']['iter'] == 7
+    np.testing.assert_array_equal(back['meta']['arr'], np.arange(3.0))

@@ -239,7 +239,9 @@ def build_runner(cfg: Config) -> Runner:
     unpickler: its ``train``, ``val``, ``test``, ``save_checkpoint``,
     ``load_checkpoint`` and ``resume`` run inside
     :func:`udaplug.utils.mmengine_checkpoint_io` (this runner only; mmengine
-    itself is not changed)."""
+    itself is not changed), and the checkpoints it writes load with plain
+    ``torch.load`` (:class:`~udaplug.engine.hooks.PortableCheckpointHook`),
+    e.g. in mmseg's ``init_model``."""
     check_load_from(cfg)
     expand_param_scheduler(cfg)
     register_all_modules(init_default_scope=False)
@@ -249,6 +251,7 @@ def build_runner(cfg: Config) -> Runner:
         else:
             runner = RUNNERS.build(cfg)
     check_model_matches_data(cfg, runner.model)
+    runner.register_hook(dict(type='PortableCheckpointHook'))
     return with_mmengine_checkpoint_io(runner)
 
 

@@ -21,6 +21,14 @@ undoes them on exit. udaplug applies it to the runners it builds
 (:func:`udaplug.apis.build_runner`: ``train``, ``val``, ``test``,
 ``save_checkpoint``, ``load_checkpoint``, ``resume``) and to the tools that
 load checkpoints themselves; importing udaplug changes nothing.
+
+Checkpoints written by udaplug's runners are *portable* besides:
+:class:`~udaplug.engine.hooks.PortableCheckpointHook` stores the message
+hub's history buffers and numpy values as tensors and plain Python values
+(:func:`to_portable`), so ``torch.load`` with its default ``weights_only``
+loading, mmseg's ``init_model`` and ``MMSegInferencer`` read them with no
+allow-list at all; udaplug converts them back when it resumes. The
+allow-list above remains for checkpoints written by mmengine itself.
 """
 from contextlib import contextmanager
 from functools import wraps
@@ -93,6 +101,52 @@ def mmengine_checkpoint_io() -> Iterator[None]:
         if with_allow_list:
             serialization.clear_safe_globals()
             serialization.add_safe_globals(allowed)
+
+
+_HISTORY = '__history_buffer__'
+_NDARRAY = '__ndarray__'
+
+
+def to_portable(obj):
+    """``obj`` with every mmengine ``HistoryBuffer``, numpy array and numpy
+    scalar replaced by tensors, dicts and Python scalars, so that torch's
+    ``weights_only`` unpickler loads it without any allow-list (exact:
+    dtypes and values are kept; :func:`from_portable` undoes it)."""
+    from mmengine.logging import HistoryBuffer
+    if isinstance(obj, HistoryBuffer):
+        state = obj.__dict__
+        return {
+            _HISTORY: True,
+            'max_length': int(state['max_length']),
+            'log': torch.from_numpy(np.array(state['_log_history'])),
+            'count': torch.from_numpy(np.array(state['_count_history'])),
+        }
+    if isinstance(obj, np.ndarray):
+        return {_NDARRAY: torch.from_numpy(np.array(obj))}
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, dict):
+        return {k: to_portable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_portable(v) for v in obj)
+    return obj
+
+
+def from_portable(obj):
+    """Undo :func:`to_portable` (anything else is returned as it is)."""
+    from mmengine.logging import HistoryBuffer
+    if isinstance(obj, dict):
+        if obj.get(_HISTORY) is True:
+            buffer = HistoryBuffer(max_length=obj['max_length'])
+            buffer._log_history = obj['log'].numpy()
+            buffer._count_history = obj['count'].numpy()
+            return buffer
+        if set(obj) == {_NDARRAY}:
+            return obj[_NDARRAY].numpy()
+        return {k: from_portable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(from_portable(v) for v in obj)
+    return obj
 
 
 def with_mmengine_checkpoint_io(runner):
