@@ -186,8 +186,9 @@ def check_model_matches_data(cfg: Config, model) -> None:
 
 def build_runner(cfg: Config) -> Runner:
     """Build the runner named by ``cfg.runner_type`` (default: Runner),
-    checking first that the files it needs exist and then that the model
-    fits the training data."""
+    checking first that the files it needs exist, then that the model fits
+    the training data and that pseudo-labelled or translated datasets are
+    complete and fit it."""
     check_load_from(cfg)
     register_all_modules(init_default_scope=False)
     with explain_unknown_types():
@@ -196,6 +197,8 @@ def build_runner(cfg: Config) -> Runner:
         else:
             runner = RUNNERS.build(cfg)
     check_model_matches_data(cfg, runner.model)
+    from udaplug.pipelines.checks import check_derived_datasets
+    check_derived_datasets(cfg, runner.model)
     return runner
 
 

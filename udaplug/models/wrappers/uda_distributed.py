@@ -1,5 +1,5 @@
 from mmengine.device import get_device
-from mmengine.model import MMSeparateDistributedDataParallel
+from mmengine.model import MMSeparateDistributedDataParallel, is_model_wrapper
 from torch import nn
 
 from udaplug.registry import MODEL_WRAPPERS
@@ -14,6 +14,13 @@ class UDADistributedDataParallel(MMSeparateDistributedDataParallel):
     generator), which also runs on CPU with the gloo backend: the runner
     passes ``device_ids=[LOCAL_RANK]``, which DDP rejects for CPU modules, so
     they are dropped there.
+
+    Checkpoints hold the networks' weights under their own names
+    (``segmentor.backbone...``, not ``segmentor.module.backbone...``): the
+    names mmengine's checkpoint loading expects (it looks through wrappers),
+    so a checkpoint of a distributed run resumes, and loads with
+    ``load_from``, ``tools/test.py`` and the offline tools, in distributed
+    and single-process runs alike.
 
     Args:
         module (nn.Module): The model.
@@ -37,3 +44,20 @@ class UDADistributedDataParallel(MMSeparateDistributedDataParallel):
             broadcast_buffers=broadcast_buffers,
             find_unused_parameters=find_unused_parameters,
             **kwargs)
+        for child in self.module.children():
+            if is_model_wrapper(child):
+                child.register_state_dict_post_hook(_drop_wrapper_level)
+
+
+def _drop_wrapper_level(module: nn.Module, state_dict: dict, prefix: str,
+                        local_metadata: dict) -> None:
+    """State-dict hook of a DDP-wrapped network: its entries (and their
+    metadata) without the wrapper's ``module.`` level."""
+    inner = prefix + 'module.'
+    for key in [k for k in state_dict if k.startswith(inner)]:
+        state_dict[prefix + key[len(inner):]] = state_dict.pop(key)
+    metadata = getattr(state_dict, '_metadata', None)
+    if metadata is not None:
+        for key in [k for k in metadata if k.startswith(inner)]:
+            metadata[prefix + key[len(inner):]] = metadata.pop(key)
+        metadata.pop(inner[:-1], None)
