@@ -200,3 +200,64 @@ def test_missing_stage_config(tmp_path):
         run(
             tmp_path, "stages = [dict(type='TrainStage', name='train', "
             "config='missing.py')]")
+
+
+def test_demo_pipeline_config(repo_root):
+    """configs/demo/self_training_demo.py: its stages, references and stage
+    configs check out (nothing runs)."""
+    from udaplug.pipelines import PipelineRunner
+    from udaplug.pipelines.pseudo_label_writer import target_dataset_cfg
+    path = osp.join(repo_root, 'configs', 'demo', 'self_training_demo.py')
+    runner = PipelineRunner(Config.fromfile(path))
+    assert [n.name for n in runner._flat()] == [
+        'source_only', 'self_training', 'pseudo_labels', 'self_train'
+    ]
+    block = runner.nodes[1]
+    assert block.settings['times'] == 2
+    labels = block.children[0].settings
+    assert (labels['threshold'], labels['cap']) == ('classwise', 0.9)
+    folder = osp.dirname(path)
+    target = target_dataset_cfg(
+        Config.fromfile(osp.join(folder, labels['dataset'])))
+    assert target['data_prefix']['img_path'] == 'leftImg8bit/train'
+    round_cfg = Config.fromfile(
+        osp.join(folder, 'self_training_round_demo.py'))
+    sets = round_cfg.train_dataloader.dataset.datasets
+    assert [d.type for d in sets] == ['GTA5Dataset', 'CityscapesDataset']
+    assert sets[1].seg_map_suffix == '_pseudo_labelTrainIds.png'
+
+
+def test_train_stage_settings(repo_root, tmp_path):
+    """A train stage's config: the pipeline's stage_cfg_options, then its
+    own cfg_options (a dict a reference stood for replaces, others merge),
+    its work dir, --amp on every optimizer, the last checkpoint saved."""
+    from udaplug.pipelines import PipelineRunner, StageContext
+    from udaplug.pipelines.references import ResolvedDict
+    config = osp.join(repo_root, 'configs', 'demo', 'source_only_demo.py')
+    cfg = Config(
+        dict(
+            stages=[dict(type='TrainStage', name='train', config=config)],
+            stage_cfg_options=dict(
+                train_cfg=dict(max_iters=7), randomness=dict(seed=3)),
+            work_dir=str(tmp_path)))
+    runner = PipelineRunner(cfg, amp=True)
+    node = runner.nodes[0]
+    settings = dict(
+        node.settings,
+        cfg_options={
+            'randomness.seed': 4,
+            'train_dataloader.dataset': ResolvedDict(type='X', data_root='r'),
+            'train_dataloader.dataset.data_prefix': dict(img_path='i'),
+            'model.segmentor.decode_head.num_classes': 5
+        })
+    stage = node.cls(**settings)
+    stage.setup(StageContext(runner, node, 'train'))
+    got = stage.cfg
+    assert got.train_cfg.max_iters == 7 and got.randomness.seed == 4
+    assert got.train_dataloader.dataset.to_dict() == dict(
+        type='X', data_root='r', data_prefix=dict(img_path='i'))
+    assert got.model.segmentor.decode_head.num_classes == 5
+    assert got.model.segmentor.decode_head.in_channels == 256  # merged
+    assert got.optim_wrapper.segmentor.type == 'MixedPrecisionOptimWrapper'
+    assert got.default_hooks.checkpoint.save_last is True
+    assert got.work_dir == osp.join(str(tmp_path), 'train')
