@@ -28,11 +28,10 @@ same; see :mod:`udaplug.pipelines.pseudo_label_writer`. Use them with::
 import argparse
 import os.path as osp
 
-from mmengine.config import DictAction
-
 from udaplug.apis import load_config
 from udaplug.models.uda.pseudo_labels import (BDL_CAP, BDL_QUANTILE,
                                               DEFAULT_BINS)
+from udaplug.pipelines.offline import add_writer_args
 from udaplug.pipelines.pseudo_label_writer import (PSEUDO_LABEL_DATASET_FILE,
                                                    target_dataset_cfg,
                                                    write_pseudo_labels)
@@ -42,9 +41,7 @@ from udaplug.utils import explain_unknown_types, register_all_modules
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Write pseudo-labels for the target training set')
-    parser.add_argument('config', help='config of the model')
-    parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--out', required=True, help='output folder')
+    add_writer_args(parser)
     parser.add_argument(
         '--threshold',
         default='none',
@@ -68,22 +65,6 @@ def parse_args(argv=None):
     parser.add_argument(
         '--target-config',
         help='take the target set from this UDA config instead of CONFIG')
-    parser.add_argument(
-        '--batch-size', type=int, default=1, help='images per forward pass')
-    parser.add_argument(
-        '--num-workers',
-        type=int,
-        default=0,
-        help='data-loading worker processes')
-    parser.add_argument(
-        '--device',
-        default=None,
-        help='cuda or cpu (default: cuda when available)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of CONFIG, key=value')
     return parser.parse_args(argv)
 
 

@@ -17,9 +17,8 @@ dataset config reading them, ``translate_info.json``): see
 import argparse
 import os.path as osp
 
-from mmengine.config import DictAction
-
 from udaplug.apis import load_config
+from udaplug.pipelines.offline import add_writer_args
 from udaplug.pipelines.translation import (TRANSLATED_DATASET_FILE,
                                            translate_dataset)
 from udaplug.utils import explain_unknown_types, register_all_modules
@@ -28,30 +27,12 @@ from udaplug.utils import explain_unknown_types, register_all_modules
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Write the source set translated by a UDA model')
-    parser.add_argument('config', help='training config of the model')
-    parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--out', required=True, help='output folder')
+    add_writer_args(parser)
     parser.add_argument(
         '--max-images',
         type=int,
         default=None,
         help='translate only the first N images')
-    parser.add_argument(
-        '--batch-size', type=int, default=1, help='images per forward pass')
-    parser.add_argument(
-        '--num-workers',
-        type=int,
-        default=0,
-        help='data-loading worker processes')
-    parser.add_argument(
-        '--device',
-        default=None,
-        help='cuda or cpu (default: cuda when available)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, key=value')
     return parser.parse_args(argv)
 
 

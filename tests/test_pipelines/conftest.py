@@ -116,20 +116,28 @@ test_dataloader = dict(test_dataloader,
 '''
 
 
-def source_only_config(path,
-                       demo_root: str,
-                       iters: int = 2,
-                       hooks: str = '[]') -> str:
-    """configs/demo/source_only_demo.py with 16 classes on paired demo data
-    (SYNTHIA -> Cityscapes, the target reading SYNTHIA's 16 of its 19
-    classes): SourceOnly ignores the target half; the target set is the one
-    pseudo-labels are written for."""
+def _source_only_16(path, demo_root: str, iters: int, hooks: str,
+                    train_dataloader: str) -> str:
+    """configs/demo/source_only_demo.py with SYNTHIA's 16 classes on demo
+    data, with the given training set (config text)."""
     base = osp.join(REPO_ROOT, 'configs', 'demo', 'source_only_demo.py')
     classes = osp.join(REPO_ROOT, 'configs', '_base_', 'datasets',
                        'synthia_classes.py')
     return write(
         path, f'_base_ = [{base!r}, {classes!r}]\n' + data_text(demo_root) +
-        runtime_text(iters, hooks) + _R18_16 + '''
+        runtime_text(iters, hooks) + _R18_16 + train_dataloader)
+
+
+def source_only_config(path,
+                       demo_root: str,
+                       iters: int = 2,
+                       hooks: str = '[]') -> str:
+    """The 16-class source-only network on paired demo data (SYNTHIA ->
+    Cityscapes, the target reading SYNTHIA's 16 of its 19 classes):
+    SourceOnly ignores the target half; the target set is the one
+    pseudo-labels are written for."""
+    return _source_only_16(
+        path, demo_root, iters, hooks, '''
 train_dataloader = dict(
     batch_size=2, num_workers=0, persistent_workers=False,
     sampler=dict(type='InfiniteSampler', shuffle=True),
@@ -146,12 +154,8 @@ def self_train_config(path,
     the source set plus the pseudo-labelled target set (a ConcatDataset);
     the second dataset reads the pseudo-labels tools/pseudo_label.py writes
     to work_dirs/pseudo_labels (a pipeline replaces it)."""
-    base = osp.join(REPO_ROOT, 'configs', 'demo', 'source_only_demo.py')
-    classes = osp.join(REPO_ROOT, 'configs', '_base_', 'datasets',
-                       'synthia_classes.py')
-    return write(
-        path, f'_base_ = [{base!r}, {classes!r}]\n' + data_text(demo_root) +
-        runtime_text(iters, hooks) + _R18_16 + '''
+    return _source_only_16(
+        path, demo_root, iters, hooks, '''
 _pseudo_labelled = dict(
     _cityscapes_train,
     metainfo=_classes,

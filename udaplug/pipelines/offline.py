@@ -201,6 +201,43 @@ def write_json(path: str, obj) -> None:
     os.replace(tmp, path)
 
 
+def write_dataset_config(path: str, variable: str, dataset_cfg: dict,
+                         comment: str) -> None:
+    """Write a config file defining ``variable = dataset_cfg`` (read it
+    with ``_base_`` inheritance or ``Config.fromfile``)."""
+    import pprint
+    with open(path, 'w') as f:
+        f.write(''.join(f'# {line}\n' for line in comment.splitlines()))
+        f.write(f'{variable} = ' +
+                pprint.pformat(dataset_cfg, sort_dicts=False, width=76) + '\n')
+
+
+def add_writer_args(parser) -> None:
+    """The options tools/translate.py and tools/pseudo_label.py share:
+    ``config``, ``checkpoint``, ``--out``, ``--batch-size``,
+    ``--num-workers``, ``--device``, ``--cfg-options``."""
+    from mmengine.config import DictAction
+    parser.add_argument('config', help='config of the model')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--out', required=True, help='output folder')
+    parser.add_argument(
+        '--batch-size', type=int, default=1, help='images per forward pass')
+    parser.add_argument(
+        '--num-workers',
+        type=int,
+        default=0,
+        help='data-loading worker processes')
+    parser.add_argument(
+        '--device',
+        default=None,
+        help='cuda or cpu (default: cuda when available)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, key=value')
+
+
 def read_json(path: str):
     with open(path) as f:
         return json.load(f)

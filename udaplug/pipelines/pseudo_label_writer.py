@@ -58,7 +58,6 @@ processes summed; the main process writes the dataset config and the info
 file.
 """
 import os.path as osp
-import pprint
 import time
 from typing import Optional, Sequence, Union
 
@@ -76,7 +75,7 @@ from udaplug.registry import DATASETS
 from .offline import (build_dataset, deterministic_pipeline, gather_lists,
                       image_stem, load_model, on_main_process, plain, progress,
                       rank_indices, read_json, resolve_device, sample_batches,
-                      type_name, write_json, write_png)
+                      type_name, write_dataset_config, write_json, write_png)
 
 PSEUDO_LABEL_INFO = 'pseudo_label_info.json'
 PSEUDO_LABEL_SUFFIX = '_pseudo_labelTrainIds.png'
@@ -374,13 +373,11 @@ def write_pseudo_labels(cfg,
     sizes = dict(sorted(records, key=lambda r: order[r[0]]))
 
     def finish():
-        with open(osp.join(out, PSEUDO_LABEL_DATASET_FILE), 'w') as f:
-            f.write('# Target dataset config reading the pseudo-labels of '
-                    f'{type(model).__name__}\n# (checkpoint: '
-                    f'{osp.abspath(checkpoint)}).\n')
-            f.write('pseudo_labelled_target = ' +
-                    pprint.pformat(dataset_cfg, sort_dicts=False, width=76) +
-                    '\n')
+        write_dataset_config(
+            osp.join(out, PSEUDO_LABEL_DATASET_FILE), 'pseudo_labelled_target',
+            dataset_cfg, 'Target dataset config reading the pseudo-labels of '
+            f'{type(model).__name__}\n(checkpoint: {osp.abspath(checkpoint)}).'
+        )
         total_pixels = int(class_pixels.sum()) + ignored_all
         write_json(
             info_path,

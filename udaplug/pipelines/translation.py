@@ -45,7 +45,6 @@ Under ``torchrun`` every process translates its share of the images
 info file once all of them are done.
 """
 import os.path as osp
-import pprint
 import time
 from typing import Optional
 
@@ -58,7 +57,7 @@ from udaplug.registry import DATASETS
 from .offline import (build_dataset, deterministic_pipeline, image_stem,
                       load_model, on_main_process, plain, progress,
                       rank_indices, read_json, resolve_device, sample_batches,
-                      type_name, write_json, write_png)
+                      type_name, write_dataset_config, write_json, write_png)
 
 TRANSLATE_INFO = 'translate_info.json'
 TRANSLATED_DATASET_FILE = 'translated_source.py'
@@ -241,13 +240,11 @@ def translate_dataset(cfg,
     dataset_cfg = translated_dataset_cfg(source_cfg, out, with_depth, command)
 
     def finish():
-        with open(osp.join(out, TRANSLATED_DATASET_FILE), 'w') as f:
-            f.write('# Dataset config of the source images translated by '
-                    f'{type(model).__name__}\n# (checkpoint: '
-                    f'{osp.abspath(checkpoint)}).\n')
-            f.write('translated_source = ' +
-                    pprint.pformat(dataset_cfg, sort_dicts=False, width=76) +
-                    '\n')
+        write_dataset_config(
+            osp.join(out, TRANSLATED_DATASET_FILE), 'translated_source',
+            dataset_cfg, 'Dataset config of the source images translated by '
+            f'{type(model).__name__}\n(checkpoint: {osp.abspath(checkpoint)}).'
+        )
         write_json(
             info_path,
             dict(

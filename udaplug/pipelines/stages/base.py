@@ -150,3 +150,68 @@ def last_checkpoint(work_dir: str) -> Optional[str]:
     with open(path) as f:
         ckpt = f.read().strip()
     return ckpt if ckpt and osp.isfile(ckpt) else None
+
+
+class WriterStage(BaseStage):
+    """Base of the offline stages: a trained model (``config`` +
+    ``checkpoint``) writes a dataset derived from ``dataset`` into the
+    stage's work dir.
+
+    Args:
+        name (str): Stage name.
+        config (str): The model's config (path relative to the pipeline
+            config, or a reference).
+        checkpoint (str): Its checkpoint (path or reference).
+        dataset (dict | str, optional): The dataset to read: a dataset
+            config, or the path of a config to take it from
+            (:meth:`dataset_of`); defaults to the one of ``config``.
+        cfg_options (dict, optional): Changes to ``config``.
+        batch_size (int): Images per forward pass.
+        num_workers (int): Data-loading worker processes.
+        device (str, optional): Defaults to the current GPU, else the CPU.
+    """
+
+    def __init__(self,
+                 name: str,
+                 config: str,
+                 checkpoint: str,
+                 dataset: Any = None,
+                 cfg_options: Optional[dict] = None,
+                 batch_size: int = 1,
+                 num_workers: int = 0,
+                 device: Optional[str] = None) -> None:
+        super().__init__(name)
+        self.config = config
+        self.checkpoint = checkpoint
+        self.dataset = dataset
+        self.cfg_options = cfg_options or {}
+        self.batch_size = batch_size
+        self.num_workers = num_workers
+        self.device = device
+
+    def dataset_of(self, cfg: Config, what: str) -> dict:
+        """The dataset this stage reads in a training config."""
+        raise NotImplementedError
+
+    def setup(self, ctx) -> None:
+        from ..offline import plain
+        self.cfg = ctx.load_config(self.config, self.cfg_options)
+        if isinstance(self.dataset, str):
+            self.dataset_cfg = self.dataset_of(
+                ctx.load_config(self.dataset), self.dataset)
+        elif self.dataset is not None:
+            self.dataset_cfg = plain(self.dataset)
+        else:
+            self.dataset_cfg = self.dataset_of(self.cfg, self.config)
+
+    def fingerprint(self, ctx):
+        return dict(
+            model=config_fingerprint(self.cfg),
+            dataset=config_fingerprint(Config(self.dataset_cfg)))
+
+    def writer_kwargs(self) -> dict:
+        """The settings every writer takes."""
+        return dict(
+            device=self.device,
+            batch_size=self.batch_size,
+            num_workers=self.num_workers)
