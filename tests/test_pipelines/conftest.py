@@ -1,6 +1,5 @@
 """Fixtures of the pipeline tests: stage configs on the tiny demo pair
 (``demo_data``), shrunk to train a couple of iterations in seconds."""
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -207,16 +206,6 @@ def hooks_module(tmp_path_factory):
     sys.path.remove(str(folder))
 
 
-def load_tool(name: str):
-    """Import ``tools/<name>`` as a module."""
-    path = osp.join(REPO_ROOT, 'tools', name)
-    spec = importlib.util.spec_from_file_location(
-        'pipeline_test_tool_' + name[:-3], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope='session')
 def pipeline_helpers():
     """The config writers above, for the test modules of this folder."""
@@ -229,5 +218,4 @@ def pipeline_helpers():
         write=write,
         source_only_config=source_only_config,
         self_train_config=self_train_config,
-        gioada_config=gioada_config,
-        load_tool=load_tool)
+        gioada_config=gioada_config)

@@ -49,7 +49,8 @@ def _markers(work):
 
 
 @pytest.fixture(scope='module')
-def runs(tmp_path_factory, demo_data, hooks_module, pipeline_helpers):
+def runs(tmp_path_factory, demo_data, hooks_module, pipeline_helpers,
+         load_tool):
     h = pipeline_helpers
     tmp = tmp_path_factory.mktemp('pipeline')
     flag = str(tmp / 'interrupt')
@@ -60,7 +61,7 @@ def runs(tmp_path_factory, demo_data, hooks_module, pipeline_helpers):
     h.self_train_config(tmp / 'self_train.py', demo_data, iters=3, hooks=hooks)
     config = h.write(tmp / 'pipeline.py', PIPELINE)
     work = str(tmp / 'work')
-    train = h.load_tool('train.py')
+    train = load_tool('train.py')
     argv = [config, '--work-dir', work]
     # 1: interrupted after iteration 2 of round 2's training
     h.write(flag, ROUND_2)

@@ -27,16 +27,14 @@ stages = [
 '''
 
 
-def test_two_processes(tmp_path, demo_data, pipeline_helpers):
+def test_two_processes(tmp_path, demo_data, pipeline_helpers, load_tool,
+                       subprocess_env):
     h = pipeline_helpers
     h.source_only_config(tmp_path / 'source_only.py', demo_data)
     h.self_train_config(tmp_path / 'self_train.py', demo_data, iters=1)
     config = h.write(tmp_path / 'pipeline.py', PIPELINE)
     work = str(tmp_path / 'work')
-    env = dict(
-        os.environ,
-        PORT=str(29500 + (os.getpid() + 7) % 1000),
-        OMP_NUM_THREADS='1')
+    env = dict(subprocess_env(), PORT=str(29500 + (os.getpid() + 7) % 1000))
     result = subprocess.run([
         'bash',
         osp.join(h.REPO_ROOT, 'tools', 'dist_train.sh'), config, '2',
@@ -71,7 +69,7 @@ def test_two_processes(tmp_path, demo_data, pipeline_helpers):
     assert info['world_size'] == 2 and info['num_images'] == 4
     # one process, same model: the same thresholds and files
     single = str(tmp_path / 'single')
-    single_info = h.load_tool('pseudo_label.py').main([
+    single_info = load_tool('pseudo_label.py').main([
         osp.join(work, 'source_only',
                  'stage_config.py'), summary[0]['outputs']['checkpoint'],
         '--out', single, '--threshold', 'classwise'

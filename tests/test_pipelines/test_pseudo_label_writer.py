@@ -24,7 +24,7 @@ BINS = 1 << 16
 
 
 @pytest.fixture(scope='module')
-def written(tmp_path_factory, demo_data, pipeline_helpers):
+def written(tmp_path_factory, demo_data, pipeline_helpers, load_tool):
     """A randomly initialised 16-class model (SYNTHIA classes) and the
     pseudo-labels tools/pseudo_label.py writes with BDL's thresholds for
     the demo target (Cityscapes files, 19 classes)."""
@@ -41,7 +41,7 @@ def written(tmp_path_factory, demo_data, pipeline_helpers):
     ckpt = str(tmp / 'model.pth')
     torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
     out = str(tmp / 'out')
-    info = pipeline_helpers.load_tool('pseudo_label.py').main(
+    info = load_tool('pseudo_label.py').main(
         [config, ckpt, '--out', out, '--threshold', 'classwise'])
     return dict(
         cfg=cfg,

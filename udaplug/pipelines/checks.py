@@ -207,7 +207,7 @@ def check_derived_datasets(cfg, model=None) -> None:
     dataloaders read (see the module docstring); ``model`` gives the number
     of classes the pseudo-labels must have."""
     from udaplug.apis.runner import visit_dataloaders
-    from udaplug.models.segmentors import unwrap
+    from udaplug.models.uda import unwrap
     num_classes = model_num_classes(unwrap(model)) if model is not None \
         else None
     seen = set()
