@@ -180,6 +180,10 @@ BAD = [
     ("stages = [dict(type='AddStage', name='a', value=1)]\nstage = []",
      PipelineConfigError, r"unknown top-level keys \['stage'\]"),
     ('stages = []', PipelineConfigError, 'non-empty list'),
+    ("stages = [dict(type='AddStage', name='a', value=1)]\n"
+     "stage_cfg_options = dict(load_from='@a.file')", PipelineConfigError,
+     r'stage_cfg_options\.load_from = "@a\.file": references are resolved '
+     r"in a stage's own settings only"),
 ]
 
 

@@ -202,6 +202,11 @@ class PipelineRunner:
                 f'non-empty list of stage dicts, got {stages!r}')
         if not isinstance(self.stage_cfg_options, dict):
             raise PipelineConfigError('stage_cfg_options must be a dict')
+        for path, ref in iter_references(self.stage_cfg_options):
+            raise PipelineConfigError(
+                f'stage_cfg_options.{path} = "{ref.text}": references are '
+                "resolved in a stage's own settings only; put it into the "
+                "cfg_options of the stages that need it")
 
     def _build_nodes(self, specs, where: str) -> List[_Node]:
         nodes = []
