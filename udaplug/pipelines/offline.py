@@ -104,7 +104,9 @@ def load_model(cfg,
     model = MODELS.build(cfg.model)
     if check is not None:
         check(model)
-    loaded = _load_checkpoint(checkpoint, map_location='cpu')
+    from udaplug.utils import mmengine_checkpoint_io
+    with mmengine_checkpoint_io():  # torch's weights_only loading
+        loaded = _load_checkpoint(checkpoint, map_location='cpu')
     state = loaded.get('state_dict', loaded)
     state = unwrap_ddp_keys(state, model.state_dict().keys())
     try:
