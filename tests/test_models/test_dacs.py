@@ -96,7 +96,8 @@ def test_pseudo_labels_and_confidence_weight_by_hand(base, monkeypatch):
     start(model)
     logits = torch.zeros(2, C, 8, 8)
     logits[0, 2, :, :4] = 10.0  # p = e^10 / (e^10 + 3) > 0.968: confident
-    logits[1, 1, :2, :] = 3.0  # p = e^3 / (e^3 + 3) = 0.87: not confident
+    # p = e^4 / (e^4 + 3) = 0.948: below 0.968, not confident
+    logits[1, 1, :2, :] = 4.0
     logits[1, 3, 6:, :] = 12.0  # confident
     monkeypatch.setattr(model, 'outputs_of',
                         lambda name, x, **kw: {'seg': logits})
