@@ -1,3 +1,4 @@
+import functools
 import math
 from contextlib import contextmanager
 from typing import Dict, Iterator, List, Optional, Tuple, Union
@@ -55,6 +56,19 @@ def frozen(*networks: nn.Module) -> Iterator[None]:
             p.requires_grad_(flag)
 
 
+def _check_unused_model_args(name: str, pretrained, train_cfg) -> None:
+    """``pretrained`` and ``train_cfg`` of a UDA model must be None (mmseg's
+    ``init_model`` sets both to None)."""
+    if pretrained is not None:
+        raise ValueError(
+            f'{name}: pretrained={pretrained!r} is not used by UDA models; '
+            "load weights with the init_cfg of a network (dict(type="
+            "'Pretrained', checkpoint=...)) or load_from")
+    if train_cfg:
+        raise ValueError(f'{name}: train_cfg belongs to the segmentor '
+                         '(model.segmentor.train_cfg), not to the UDA model')
+
+
 class BaseUDASegmentor(BaseModel):
     """Base of udaplug's domain-adaptation models.
 
@@ -85,7 +99,31 @@ class BaseUDASegmentor(BaseModel):
             ``dict(type='DomainAdversarialLoss', gan_type='vanilla')``.
         data_preprocessor (dict, optional): Usually ``UDADataPreProcessor``.
         init_cfg (dict, optional): Initialisation config.
+        pretrained (None): Accepted for mmseg's ``init_model``, which sets
+            it to None; pretrained weights go into ``init_cfg``.
+        train_cfg (None): Accepted for mmseg's ``init_model``; the
+            segmentor's own ``train_cfg`` is in its config.
+
+    Every subclass accepts ``pretrained`` and ``train_cfg`` too, whatever
+    its own signature (see :meth:`__init_subclass__`).
     """
+
+    def __init_subclass__(cls, **kwargs):
+        """Let the subclass's ``__init__`` take ``pretrained=None`` and
+        ``train_cfg=None`` (what mmseg's ``init_model`` adds to every model
+        config) without listing them."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get('__init__')
+        if init is None:
+            return
+
+        @functools.wraps(init)
+        def __init__(self, *args, pretrained=None, train_cfg=None, **kw):
+            _check_unused_model_args(
+                type(self).__name__, pretrained, train_cfg)
+            init(self, *args, **kw)
+
+        cls.__init__ = __init__
 
     def __init__(self,
                  segmentor: dict,
@@ -93,7 +131,10 @@ class BaseUDASegmentor(BaseModel):
                  generators: ConfigDict = None,
                  gan_loss: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None,
+                 pretrained: Optional[str] = None,
+                 train_cfg: Optional[dict] = None):
+        _check_unused_model_args(type(self).__name__, pretrained, train_cfg)
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.segmentor = MODELS.build(segmentor)
