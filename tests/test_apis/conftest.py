@@ -24,13 +24,25 @@ def config_files() -> List[str]:
         if '_base_' not in osp.relpath(p, CONFIG_ROOT).split(osp.sep))
 
 
+def _flat_stages(stages) -> list:
+    """Stages in the order they run, blocks (``stages`` inside a stage,
+    e.g. a repeated block) expanded."""
+    flat = []
+    for stage in stages or []:
+        flat.append(stage)
+        if isinstance(stage, dict) and isinstance(stage.get('stages'), list):
+            flat.extend(_flat_stages(stage['stages']))
+    return flat
+
+
 def _stage_config(stage, pipeline_path: str) -> Optional[str]:
-    """The training config file a pipeline stage names, if it names one
-    that exists."""
+    """The config file a pipeline stage trains, if it names one that exists
+    (a path relative to the pipeline config; references are not
+    followed)."""
     if not isinstance(stage, dict):
         return None
     ref = stage.get('config')
-    if not isinstance(ref, str):
+    if not isinstance(ref, str) or ref.startswith('@'):
         return None
     for base in (osp.dirname(pipeline_path), REPO_ROOT, CONFIG_ROOT):
         path = osp.normpath(osp.join(base, ref))
@@ -42,18 +54,19 @@ def _stage_config(stage, pipeline_path: str) -> Optional[str]:
 def resolve_model_config(relpath: str) -> Tuple[Optional[Config], str]:
     """The config whose model a config file describes: the file itself, or
     for a pipeline config (a top-level ``stages`` list) the config of its
-    final stage. Returns ``(cfg, '')`` or ``(None, reason to skip)``."""
+    last stage that trains one. Returns ``(cfg, '')`` or ``(None, reason to
+    skip)``."""
     path = osp.join(CONFIG_ROOT, relpath)
     cfg = Config.fromfile(path)
     if 'stages' not in cfg:
         return cfg, ''
-    stages = list(cfg.stages)
-    final = _stage_config(stages[-1], path) if stages else None
-    if final is None:
-        return None, (f'{relpath} is a pipeline config (top-level `stages`) '
-                      'whose final stage names no config file; its stage '
-                      'configs are tested on their own')
-    return Config.fromfile(final), ''
+    for stage in reversed(_flat_stages(cfg.stages)):
+        final = _stage_config(stage, path)
+        if final is not None:
+            return Config.fromfile(final), ''
+    return None, (f'{relpath} is a pipeline config (top-level `stages`) '
+                  'and none of its stages names a config file; its stage '
+                  'configs are tested on their own')
 
 
 def model_type(cfg: Config) -> str:
