@@ -25,6 +25,7 @@ import logging
 import os
 import os.path as osp
 import resource
+import sys
 import time
 import traceback
 from dataclasses import dataclass
@@ -178,6 +179,28 @@ class ProgressHook(Hook):
             flush=True)
 
 
+class ThreadShareHook(Hook):
+    """Follows the number of threads the demo gives this process (a shared
+    value the parent raises when other methods finish), so that the cores
+    stay busy to the end."""
+    priority = 'VERY_HIGH'
+
+    def __init__(self, share):
+        self.share = share
+
+    def _follow(self) -> None:
+        import torch
+        threads = int(self.share.value)
+        if threads != torch.get_num_threads():
+            torch.set_num_threads(threads)
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
+        self._follow()
+
+    def before_test(self, runner) -> None:
+        self._follow()
+
+
 def _timer():
     return time.process_time(), time.time()
 
@@ -221,7 +244,7 @@ def _no_serialisation(dataset) -> None:
         _no_serialisation(dataset.get(key))
 
 
-def _build(cfg, title: str, verbose: bool):
+def _build(cfg, title: str, verbose: bool, share=None):
     from udaplug.apis import build_runner
     runner = build_runner(cfg)
     if not verbose:
@@ -231,17 +254,19 @@ def _build(cfg, title: str, verbose: bool):
             if isinstance(handler, logging.FileHandler):
                 handler.setLevel(logging.INFO)
     runner.register_hook(ProgressHook(title), priority='VERY_LOW')
+    if share is not None:
+        runner.register_hook(ThreadShareHook(share), priority='VERY_HIGH')
     return runner
 
 
-def _train_and_test(method: Method, cfg, work_dir: str, args,
-                    times: dict) -> dict:
+def _train_and_test(method: Method, cfg, work_dir: str, args, times: dict,
+                    share) -> dict:
     from udaplug.apis import load_config
     if 'stages' not in cfg:
         show_dir = _prepare(cfg, work_dir, args.data_root, args.iters,
                             args.verbose)
         start = _timer()
-        runner = _build(cfg, method.title, args.verbose)
+        runner = _build(cfg, method.title, args.verbose, share)
         times['build'] = _elapsed(start)
         start = _timer()
         runner.train()
@@ -278,7 +303,7 @@ def _train_and_test(method: Method, cfg, work_dir: str, args,
     test_cfg.train_dataloader = test_cfg.train_cfg = None
     test_cfg.optim_wrapper = test_cfg.param_scheduler = None
     start = _timer()
-    runner = _build(test_cfg, method.title, args.verbose)
+    runner = _build(test_cfg, method.title, args.verbose, share)
     metrics = runner.test()
     times['test'] = _elapsed(start)
     return dict(metrics=metrics, show_dir=show_dir, meta=_dataset_meta(runner))
@@ -289,22 +314,30 @@ def _dataset_meta(runner) -> dict:
     return dict(classes=list(meta['classes']), palette=meta.get('palette'))
 
 
-def run_method(method: Method, args, threads: Optional[int] = None) -> dict:
+def run_method(method: Method, args, share=None) -> dict:
     """Train and test one method (in the calling process). Returns its
-    target metrics, prediction folder and per-phase times."""
+    target metrics, prediction folder and per-phase times. ``share``: a
+    shared integer, the number of threads to use (see
+    :class:`ThreadShareHook`)."""
     import torch
 
     from udaplug.apis import load_config
     from udaplug.utils import register_all_modules
     filter_known_warnings()
-    if threads:
-        torch.set_num_threads(threads)
+    if share is not None:
+        torch.set_num_threads(int(share.value))
     register_all_modules()
     start = _timer()
-    cfg = load_config(osp.join(REPO, method.config), args.cfg_options)
+    cfg = load_config(osp.join(REPO, method.config))
+    if args.cfg_options:
+        if 'stages' in cfg:  # settings of the trained configs
+            cfg.stage_cfg_options = dict(
+                cfg.get('stage_cfg_options') or {}, **args.cfg_options)
+        else:
+            cfg.merge_from_dict(args.cfg_options)
     times: dict = {}
     result = _train_and_test(method, cfg, osp.join(args.work_dir, method.key),
-                             args, times)
+                             args, times, share)
     times['total'] = _elapsed(start)
     miou = result['metrics']['mIoU']
     print(f'  {method.title}: target mIoU {miou:.2f}', flush=True)
@@ -324,9 +357,9 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _run_in_child(method: Method, args, threads: int, conn) -> None:
+def _run_in_child(method: Method, args, share, conn) -> None:
     try:
-        result = run_method(method, args, threads)
+        result = run_method(method, args, share)
         result['method'] = method.key  # plain data through the pipe
         conn.send(('ok', result))
     except BaseException:
@@ -335,13 +368,26 @@ def _run_in_child(method: Method, args, threads: int, conn) -> None:
         conn.close()
 
 
+def _share_cores(running: dict) -> None:
+    """Spread the cores over the running methods (earliest started first),
+    at most ``OMP_NUM_THREADS`` threads each if it is set (e.g. 1 on a
+    machine shared with other work, where threads wait for each other)."""
+    cores = _cores()
+    cap = int(os.environ.get('OMP_NUM_THREADS') or cores)
+    for i, (_, _, share) in enumerate(running.values()):
+        threads = cores // len(running) + (1 if i < cores %
+                                           len(running) else 0)
+        share.value = max(1, min(cap, threads))
+
+
 def run_methods(methods: List[Method], args) -> List[dict]:
-    """Run every method; several at a time in forked processes (one thread
-    each when they fill the cores), each sending its results back."""
+    """Run every method; several at a time in forked processes, each
+    sending its results back. The cores are shared among the running
+    methods: one thread each while they fill the cores, more for those
+    still running when others are done."""
     jobs = max(1, min(args.jobs or _cores(), len(methods)))
     if jobs == 1:
         return [run_method(m, args) for m in methods]
-    threads = max(1, _cores() // jobs)
     ctx = get_context('fork')
     # the adapting methods (the longest) first
     pending = sorted(methods, key=lambda m: m.baseline is None)
@@ -350,15 +396,21 @@ def run_methods(methods: List[Method], args) -> List[dict]:
         while pending and len(running) < jobs:
             method = pending.pop(0)
             recv, send = ctx.Pipe(duplex=False)
+            share = ctx.Value('i', 1, lock=False)
+            # what is buffered would be written again by the child
+            sys.stdout.flush()
+            sys.stderr.flush()
+            running[recv] = (method, None, share)
+            _share_cores(running)
             process = ctx.Process(
                 target=_run_in_child,
-                args=(method, args, threads, send),
+                args=(method, args, share, send),
                 name=f'demo-{method.key}')
             process.start()
             send.close()
-            running[recv] = (method, process)
+            running[recv] = (method, process, share)
         for recv in wait(list(running)):
-            method, process = running.pop(recv)
+            method, process, _ = running.pop(recv)
             try:
                 status, payload = recv.recv()
             except EOFError:
@@ -366,13 +418,15 @@ def run_methods(methods: List[Method], args) -> List[dict]:
                     'result'
             process.join()
             if status != 'ok':
-                for _, other in running.values():
+                for _, other, _ in running.values():
                     other.terminate()
                 raise RuntimeError(f'demo: {method.title} ({method.config}) '
                                    f'failed (exit code {process.exitcode}):'
                                    f'\n{payload}')
             payload['method'] = method
             results[method.key] = payload
+        if running and not pending:
+            _share_cores(running)
     return [results[m.key] for m in methods]
 
 

@@ -144,7 +144,7 @@ def test_pipeline_method_tests_its_last_trained_stage(tmp_path, demo_data,
         build_runner(stage_cfg).train()
         dumped = osp.join(stage_cfg.work_dir, 'stage_config.py')
         stage_cfg.dump(dumped)
-        ran.append(cfg.filename)
+        ran.append((cfg.filename, dict(cfg.stage_cfg_options)))
         return [
             dict(
                 key='train',
@@ -162,10 +162,36 @@ def test_pipeline_method_tests_its_last_trained_stage(tmp_path, demo_data,
     (tmp_path / 'data').mkdir()
     os.symlink(demo_data, tmp_path / 'data' / 'demo')
     monkeypatch.chdir(tmp_path)
-    results = demo.main(['--methods', 'two_stages', '--work-dir', 'work'])
-    assert ran == [str(pipeline)]
+    results = demo.main([
+        '--methods', 'two_stages', '--work-dir', 'work', '--cfg-options',
+        'randomness.seed=3'
+    ])
+    assert ran == [(str(pipeline), {'randomness.seed': 3})]
     assert results[0]['miou'] == results[0]['metrics']['mIoU']
     assert os.listdir(results[0]['show_dir'])
     assert osp.isfile(osp.join('work', 'comparison.png'))
     with pytest.raises(SystemExit, match='pipeline config'):
         demo.main(['--methods', 'two_stages', '--iters', '3'])
+
+
+def test_cores_are_shared_among_running_methods(monkeypatch):
+    demo = _demo()
+
+    class Share:
+        value = 0
+
+    def shares(n, cores, omp=None):
+        monkeypatch.setattr(demo, '_cores', lambda: cores)
+        if omp is None:
+            monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
+        else:
+            monkeypatch.setenv('OMP_NUM_THREADS', str(omp))
+        running = {i: (None, None, Share()) for i in range(n)}
+        demo._share_cores(running)
+        return [s.value for _, _, s in running.values()]
+
+    assert shares(2, 2) == [1, 1]
+    assert shares(1, 2) == [2]  # the last one running gets both cores
+    assert shares(3, 8) == [3, 3, 2]
+    assert shares(4, 2) == [1, 1, 1, 1]
+    assert shares(1, 2, omp=1) == [1]  # OMP_NUM_THREADS caps it
