@@ -2,6 +2,7 @@
 gap, perspective, the demo configs and a short training run."""
 import glob
 import json
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -230,6 +231,11 @@ def test_source_only_demo_trains_and_reports_miou(demo, tmp_path):
             str(work), '--cfg-options'
         ] + options,
         cwd=REPO,
+        # this checkout's udaplug, whatever the environment has installed
+        env=dict(
+            os.environ,
+            PYTHONPATH=os.pathsep.join(
+                [REPO] + [p for p in [os.environ.get('PYTHONPATH')] if p])),
         capture_output=True,
         text=True,
         timeout=300)
