@@ -68,6 +68,8 @@ METHODS = (
         'adaptsegnet',
         'configs/demo/adaptsegnet_demo.py',
         baseline='source_only'),
+    Method(
+        'DACS', 'dacs', 'configs/demo/dacs_demo.py', baseline='source_only'),
 )
 # what trains within the 5-minute budget of `make demo` on 2 CPU cores
 DEFAULT_METHODS = ('source_only', 'adaptsegnet')
