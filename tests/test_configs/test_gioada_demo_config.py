@@ -1,13 +1,16 @@
-"""configs/demo/gioada_demo.py: its settings and one real iteration (plus
-validation) on a tiny copy of the demo pair."""
+"""The GIO-Ada demo: the pipelines configs/demo/gioada_demo.py (warm-up,
+then GIO-Ada) and gioada_non_adapt_demo.py (warm-up, then the control),
+the adaptation stage's settings and one real iteration (plus validation) on
+a tiny copy of the demo pair."""
 import glob
 import os.path as osp
 
 from mmengine.config import Config
 
-DEMO = osp.join(
+DEMO_DIR = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
-    'demo', 'gioada_demo.py')
+    'demo')
+DEMO = osp.join(DEMO_DIR, 'gioada_adapt_demo.py')
 
 
 def test_demo_settings():
@@ -16,11 +19,13 @@ def test_demo_settings():
     assert m.type == 'GIOAda'
     assert (m.input_level, m.output_level) == (True, True)
     assert (m.transform_inputs, m.output_alignment) == ('both', 'joint')
-    assert m.segmentor.backbone.init_cfg is None  # runs offline
+    # runs offline: He init, no ImageNet weights
+    assert m.segmentor.backbone.init_cfg == dict(
+        type='Kaiming', layer='Conv2d')
     assert m.segmentor.decode_head.in_channels == \
         m.segmentor.backbone.fc_channels
     assert m.generators.gen_img.in_channels == 3 + 16 + 1
-    assert cfg.train_cfg.max_iters == 10 * 200
+    assert cfg.train_cfg.max_iters == 5 * 200  # after a 10-epoch warm-up
     assert cfg.train_cfg.type == 'IterBasedTrainLoop'
     assert cfg.train_dataloader.batch_size == 1  # Sec. 3.5
     source = cfg.train_dataloader.dataset.source
@@ -31,6 +36,43 @@ def test_demo_settings():
     from udaplug.datasets.demo import DEMO_DEPTH_RANGE
     assert tuple(depth[0]['depth_range']) == tuple(DEMO_DEPTH_RANGE)
     assert cfg.val_evaluator.all_name == 'mIoU16'
+
+
+def _stage_configs(pipeline):
+    """(name, config as trained but for references) of each stage."""
+    from udaplug.pipelines import PipelineRunner
+    runner = PipelineRunner(Config.fromfile(osp.join(DEMO_DIR, pipeline)))
+    stages = []
+    for node in runner._flat():
+        cfg = Config.fromfile(osp.join(DEMO_DIR, node.settings['config']))
+        stages.append((node.name, cfg, node.settings.get('cfg_options', {})))
+    return stages
+
+
+def test_demo_pipelines_share_warm_up_and_schedule():
+    """GIO-Ada and its control: the same warm-up, then the same task network
+    trained as long on the same data from the warm-up's checkpoint."""
+    method = _stage_configs('gioada_demo.py')
+    control = _stage_configs('gioada_non_adapt_demo.py')
+    assert [s[0] for s in method] == ['warm_up', 'gioada']
+    assert [s[0] for s in control] == ['warm_up', 'non_adapt']
+    warm = method[0][1]
+    assert warm.to_dict() == control[0][1].to_dict()
+    assert warm.model.input_level is False and warm.model.generators is None
+    assert warm.train_cfg.max_iters == 10 * 200  # Sec. 3.5: 10 epochs
+    for (_, cfg, options) in (method[1], control[1]):
+        assert options == {'load_from': '@warm_up.checkpoint'}
+    adapt, plain = method[1][1], control[1][1]
+    assert (adapt.model.input_level, adapt.model.output_level) == (True, True)
+    assert (plain.model.input_level, plain.model.output_level) == (False,
+                                                                   False)
+    assert plain.model.generators is None and \
+        plain.model.discriminators is None
+    for key in ('train_cfg', 'train_dataloader', 'randomness'):
+        assert adapt[key] == plain[key], key
+    for cfg in (warm, plain):
+        assert cfg.model.segmentor == adapt.model.segmentor
+        assert cfg.optim_wrapper == adapt.optim_wrapper
 
 
 def test_demo_one_iteration(tmp_path, write_demo, one_iteration_cfg,
