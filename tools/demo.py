@@ -70,6 +70,16 @@ METHODS = (
         baseline='source_only'),
     Method(
         'DACS', 'dacs', 'configs/demo/dacs_demo.py', baseline='source_only'),
+    # pipelines: a source-only warm-up of GIO-Ada's VGG-16 task network
+    # (the demo's stand-in for ImageNet weights), then GIO-Ada or the same
+    # task network trained as long without adaptation (docs/gioada.md)
+    Method('GIO-Ada non-adapted', 'gioada_non_adapt',
+           'configs/demo/gioada_non_adapt_demo.py'),
+    Method(
+        'GIO-Ada',
+        'gioada',
+        'configs/demo/gioada_demo.py',
+        baseline='gioada_non_adapt'),
 )
 # what trains within the 5-minute budget of `make demo` on 2 CPU cores
 DEFAULT_METHODS = ('source_only', 'adaptsegnet')
