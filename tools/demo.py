@@ -68,6 +68,8 @@ METHODS = (
         'adaptsegnet',
         'configs/demo/adaptsegnet_demo.py',
         baseline='source_only'),
+    Method(
+        'DACS', 'dacs', 'configs/demo/dacs_demo.py', baseline='source_only'),
     # pipelines: a source-only warm-up of GIO-Ada's VGG-16 task network
     # (the demo's stand-in for ImageNet weights), then GIO-Ada or the same
     # task network trained as long without adaptation (docs/gioada.md)

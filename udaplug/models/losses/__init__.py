@@ -1,4 +1,9 @@
 from .domain_adversarial_loss import DomainAdversarialLoss
+from .feature_distance_loss import (ImageNetFeatureDistanceLoss,
+                                    downscale_label_ratio)
 from .symmetric_cross_entropy import SymmetricCrossEntropyLoss
 
-__all__ = ['DomainAdversarialLoss', 'SymmetricCrossEntropyLoss']
+__all__ = [
+    'DomainAdversarialLoss', 'ImageNetFeatureDistanceLoss',
+    'downscale_label_ratio', 'SymmetricCrossEntropyLoss'
+]
