@@ -5,4 +5,5 @@ from .discriminators import *  # noqa: F401,F403
 from .generators import *  # noqa: F401,F403,E402
 from .losses import *  # noqa: F401,F403
 from .segmentors import *  # noqa: F401,F403
+from .utils import *  # noqa: F401,F403
 from .wrappers import *  # noqa: F401,F403
