@@ -7,7 +7,8 @@ import pytest
 import torch
 from uda_helpers import REPO_ROOT, shrink_for_cpu
 
-from udaplug.apis import build_runner, load_config
+from udaplug.apis import build_runner, load_config, trainable_networks
+from udaplug.engine.optimizers import plan_optimizers
 
 CONFIGS = {
     'adaptsegnet_gta.py':
@@ -54,10 +55,15 @@ def test_official_settings(name):
     assert (sgd.optimizer.type, sgd.optimizer.lr, sgd.optimizer.momentum,
             sgd.optimizer.weight_decay) == ('SGD', 2.5e-4, 0.9, 5e-4)
     assert sgd.paramwise_cfg.custom_keys.decode_head.lr_mult == 10.0
-    discs = set(cfg.optim_wrapper) - {'constructor', 'segmentor'}
+    plan = plan_optimizers(
+        trainable_networks(cfg.model), {
+            k: v
+            for k, v in cfg.optim_wrapper.items() if k != 'constructor'
+        })
+    discs = set(plan) - {'segmentor'}
     assert discs == {v.discriminator for v in levels.values()}
     for disc in discs:
-        adam = cfg.optim_wrapper[disc].optimizer
+        adam = plan[disc][1]['optimizer']
         assert (adam.type, adam.lr, adam.betas) == ('Adam', 1e-4, (0.9, 0.99))
         assert cfg.model.discriminators[disc].in_channels == expect['classes']
     poly = cfg.param_scheduler[0]

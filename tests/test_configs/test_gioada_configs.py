@@ -9,6 +9,9 @@ from gioada_helpers import (REPO_ROOT, networks_of, one_iteration_cfg,
                             write_vkitti)
 from mmengine.config import Config
 
+from udaplug.apis import trainable_networks
+from udaplug.engine.optimizers import plan_optimizers
+
 ALL_NETWORKS = {'segmentor', 'gen_img', 'disc_img', 'disc_output'}
 
 
@@ -35,9 +38,15 @@ def test_vkitti2kitti_settings():
     assert m.discriminators.disc_output.in_channels == 10 + 1
     assert (m.input_loss_weight, m.output_loss_weight) == (0.1, 0.001)
     assert m.segmentor.decode_head.depth_loss_weight == 0.1
-    for name in ('segmentor', 'gen_img', 'disc_img', 'disc_output'):
-        optim = cfg.optim_wrapper[name].optimizer
-        assert (optim.type, optim.lr) == ('Adam', 2e-4)
+    plan = plan_optimizers(
+        trainable_networks(m), {
+            k: v
+            for k, v in cfg.optim_wrapper.items() if k != 'constructor'
+        })
+    assert set(plan) == {'segmentor', 'gen_img', 'disc_img', 'disc_output'}
+    for _, wrapper in plan.values():
+        optim = wrapper['optimizer']
+        assert (optim['type'], optim['lr']) == ('Adam', 2e-4)
     source = cfg.train_dataloader.dataset.source.pipeline
     types = [t['type'] for t in source]
     assert 'LoadDepthFromFile' in types and 'RandomFlip' in types

@@ -5,16 +5,20 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from udaplug.engine.hooks import TranslationVisualizationHook
+from udaplug.models.uda import BaseUDASegmentor
 from udaplug.registry import HOOKS
 
 PALETTE = [[255, 0, 0], [0, 255, 0], [0, 0, 255]]
 
 
-class _Model:
+class _Model(BaseUDASegmentor):
+    """Only the declared interface the hook calls."""
 
     def __init__(self):
+        nn.Module.__init__(self)
         self.calls = 0
 
     def visualization_outputs(self):

@@ -7,7 +7,7 @@ from gioada_helpers import build_gioada, gioada_batch, optim_wrappers
 
 from udaplug.models.decode_heads.joint_semantic_depth_head import \
     MissingDepthError
-from udaplug.models.segmentors.base_uda import frozen
+from udaplug.models.uda import frozen
 
 C = 4
 
@@ -32,7 +32,8 @@ def _reference_grads(model, batch):
     src, tgt = data['source'], data['target']
     with frozen(model.disc_img, model.disc_output):
         fake = model.translate(
-            model.generator_input(src['inputs'], src['data_samples']))
+            'gen_img', model.generator_input(src['inputs'],
+                                             src['data_samples']))
         out = model.segmentor(model.from_tanh_range(fake), mode='outputs')
         sup = model.seg_model.loss_by_outputs(out, src['data_samples'])
         g_loss = sup['decode.loss_ce'] + sup['decode.loss_depth']
@@ -203,7 +204,7 @@ def test_generator_input_layout_and_translation_size():
     assert onehot[:, ~valid].eq(0).all()  # ignored pixels: all zeros
     torch.testing.assert_close(gen_in[0, -1],
                                src['data_samples'][0].gt_depth_map.data[0])
-    fake = model.translate(gen_in)  # 30x42 is not a multiple of 4
+    fake = model.translate('gen_img', gen_in)  # 30x42: not a multiple of 4
     assert fake.shape == (1, 3, 30, 42)
     assert fake.abs().max() <= 1
     rgb = model.translate_source(src['inputs'], src['data_samples'])

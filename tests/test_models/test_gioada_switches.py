@@ -5,7 +5,7 @@ import torch
 from gioada_helpers import (build_gioada, gioada_batch, optim_wrappers,
                             tiny_gioada_cfg)
 
-from udaplug.models.segmentors.base_uda import input_channels
+from udaplug.models.uda import input_channels
 from udaplug.registry import MODELS
 
 C = 4
