@@ -84,3 +84,50 @@ discriminator = dict(
         class_weight=0.3,  # lambda_cgan, Sec. 4.2
         source_label=0.0,
         target_label=1.0))
+
+# Phases (a) and (c), Sec. 3.3: the mean teacher. Student = segmentor,
+# teacher = its EMA (updated by MeanTeacherHook, decay 0.999, Sec. 4.2), which
+# validation and testing use ("We report results of the teacher network").
+mean_teacher = dict(
+    type='SCI2IMeanTeacher',
+    data_preprocessor=data_preprocessor,
+    segmentor=segmentor,
+    networks=dict(teacher=dict(role='ema', ema_of='segmentor')),
+    # lambda_con: not stated. 10 on the squared L2 norm over the classes
+    # (Eq. 12) is the scale of the mean teacher's CIFAR-10 setting (weight
+    # 100 on the squared error averaged over 10 classes; Tarvainen and
+    # Valpola 2017).
+    consistency_weight=10.0,
+    consistency_start=10000,  # Sec. 4.2: lambda_con = 0 for 10,000 steps
+    consistency_loss=dict(type='SoftmaxConsistencyLoss'),  # Eq. (12)
+    # Sec. 3.3: colour jitter, Gaussian blur and noise (strengths not
+    # stated, see PhotometricPerturbation)
+    perturbation=dict(type='PhotometricPerturbation'),
+    predict_on='teacher')
+
+# Phase (b), Sec. 3.2: image-to-image translation. No segmentation network
+# is trained; the model holds the warm-up model as a frozen segmentor (the
+# pipeline configs load M0's teacher into it), which validation would use.
+translator = dict(
+    type='SCI2ITranslator',
+    data_preprocessor=data_preprocessor,
+    segmentor=dict(segmentor, role='frozen'),
+    generators=dict(
+        gen=generator,
+        # Sec. 4.2: "we keep exponential moving averages of the generator
+        # weights" (decay 0.999 in MeanTeacherHook); it translates.
+        gen_ema=dict(role='ema', ema_of='gen')),
+    discriminators=dict(disc=discriminator),
+    # Eq. (1): softmax cross-entropy on translated images with y_s
+    seg_loss=dict(
+        type='CrossEntropyLoss', use_sigmoid=False, avg_non_ignore=True),
+    # Eq. (1): symmetric cross-entropy (Wang et al. 2019) on target images
+    # with their pseudo-labels; alpha, beta and A not stated: the SCE
+    # paper's defaults 0.1, 1 and log(1e-4).
+    pseudo_seg_loss=dict(
+        type='SymmetricCrossEntropyLoss', alpha=0.1, beta=1.0, clamp=1e-4),
+    pseudo_label_weight=0.3,  # lambda_pl, Sec. 4.2 (pre-computed labels)
+    pseudo_labels='precomputed',  # from M0's teacher, Sec. 3.3 / Table 3
+    online_ramp=(20000, 100000),  # Sec. 4.2 (online pseudo-labels only)
+    generator_seg_loss=True,  # L_G,seg of Eq. (9)
+    identity_weight=1.0)  # Eq. (9): L_G,id unweighted

@@ -2,9 +2,10 @@ from ..uda import BaseUDASegmentor, NonFiniteLossError, frozen, unwrap
 from .adaptsegnet import AdaptSegNet
 from .gioada import GIOAda
 from .multi_output_encoder_decoder import MultiOutputEncoderDecoder
+from .sci2i import SCI2IMeanTeacher
 from .source_only import SourceOnly
 
 __all__ = [
     'AdaptSegNet', 'BaseUDASegmentor', 'GIOAda', 'MultiOutputEncoderDecoder',
-    'NonFiniteLossError', 'SourceOnly', 'frozen', 'unwrap'
+    'NonFiniteLossError', 'SCI2IMeanTeacher', 'SourceOnly', 'frozen', 'unwrap'
 ]
