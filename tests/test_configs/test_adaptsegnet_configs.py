@@ -5,10 +5,12 @@ import os.path as osp
 
 import pytest
 import torch
-from uda_helpers import REPO_ROOT, shrink_for_cpu
 
 from udaplug.apis import build_runner, load_config, trainable_networks
 from udaplug.engine.optimizers import plan_optimizers
+
+CONFIG_DIR = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
 
 CONFIGS = {
     'adaptsegnet_gta.py':
@@ -31,7 +33,7 @@ CONFIGS = {
 
 
 def config(name):
-    return load_config(osp.join(REPO_ROOT, 'configs', name))
+    return load_config(osp.join(CONFIG_DIR, name))
 
 
 @pytest.mark.parametrize('name', sorted(CONFIGS))
@@ -77,7 +79,8 @@ def test_official_settings(name):
 
 
 @pytest.mark.parametrize('name', sorted(CONFIGS))
-def test_one_training_iteration_on_native_data(name, demo_data, tmp_path):
+def test_one_training_iteration_on_native_data(name, demo_data, tmp_path,
+                                               shrink_for_cpu):
     cfg = shrink_for_cpu(
         config(name), {
             'data/gta5': demo_data + '/gta5',

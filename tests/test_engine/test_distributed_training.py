@@ -8,7 +8,6 @@ import os.path as osp
 import subprocess
 
 import torch
-from uda_helpers import REPO_ROOT, demo_overrides, write_config
 
 HOOK = '''
 import os.path as osp
@@ -40,7 +39,10 @@ class SaveRankWeightsHook(Hook):
 '''
 
 
-def test_two_cpu_processes_hold_identical_weights(tmp_path, demo_data):
+def test_two_cpu_processes_hold_identical_weights(tmp_path, demo_data,
+                                                  repo_root, demo_overrides,
+                                                  write_config,
+                                                  subprocess_env):
     (tmp_path / 'rank_weights_hook.py').write_text(HOOK)
     config = write_config(
         tmp_path / 'ddp.py', 'demo/adaptsegnet_demo.py',
@@ -54,17 +56,13 @@ train_cfg = dict(max_iters=3, val_interval=1000)
 default_hooks = dict(checkpoint=dict(interval=1000))
 ''')
     work_dir = str(tmp_path / 'work')
-    env = dict(
-        os.environ,
-        PYTHONPATH=str(tmp_path),
-        PORT=str(29500 + os.getpid() % 1000),
-        OMP_NUM_THREADS='1')
+    env = dict(subprocess_env(tmp_path), PORT=str(29500 + os.getpid() % 1000))
     result = subprocess.run([
         'bash',
-        osp.join(REPO_ROOT, 'tools', 'dist_train.sh'), config, '2',
+        osp.join(repo_root, 'tools', 'dist_train.sh'), config, '2',
         '--work-dir', work_dir
     ],
-                            cwd=REPO_ROOT,
+                            cwd=repo_root,
                             env=env,
                             capture_output=True,
                             text=True,

@@ -6,8 +6,6 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from uda_helpers import (demo_overrides, load_tool, tiny_adaptsegnet_cfg,
-                         write_config)
 
 from udaplug.engine.hooks import MeanTeacherHook
 from udaplug.registry import MODELS
@@ -15,7 +13,9 @@ from udaplug.registry import MODELS
 C = 4
 
 
-def teacher_model():
+@pytest.fixture
+def teacher_model(tiny_adaptsegnet_cfg):
+    """A tiny AdaptSegNet with a mean teacher of its segmentor."""
     cfg = copy.deepcopy(tiny_adaptsegnet_cfg(C).model)
     cfg.networks = dict(teacher=dict(role='ema', ema_of='segmentor'))
     torch.manual_seed(0)
@@ -43,8 +43,8 @@ def perturb(module, seed):
                 t.add_(torch.randn(t.shape, generator=gen))
 
 
-def test_copies_the_student_before_training_and_not_on_resume():
-    model = teacher_model()
+def test_copies_the_student_before_training_and_not_on_resume(teacher_model):
+    model = teacher_model
     student, teacher = model.seg_model, model.network('teacher')
     assert floats(teacher).keys() == floats(student).keys()
     hook = MeanTeacherHook(decay=0.9)
@@ -60,8 +60,8 @@ def test_copies_the_student_before_training_and_not_on_resume():
 
 
 @pytest.mark.parametrize('buffers', ['copy', 'ema', 'keep'])
-def test_update_equals_the_formula(buffers):
-    model = teacher_model()
+def test_update_equals_the_formula(buffers, teacher_model):
+    model = teacher_model
     student, teacher = model.seg_model, model.network('teacher')
     hook = MeanTeacherHook(decay=0.9, buffers=buffers)
     hook.before_train(runner(model))
@@ -82,8 +82,8 @@ def test_update_equals_the_formula(buffers):
     assert any(k not in params for k in got)  # BN statistics checked
 
 
-def test_daformer_warmup_and_interval():
-    model = teacher_model()
+def test_daformer_warmup_and_interval(teacher_model):
+    model = teacher_model
     student, teacher = model.seg_model, model.network('teacher')
     hook = MeanTeacherHook(decay=0.99, warmup=True, interval=2)
     hook.before_train(runner(model))  # copy: t = 1 update done
@@ -105,8 +105,8 @@ def test_daformer_warmup_and_interval():
     assert alpha == pytest.approx(2 / 3)  # the warm-up, not 0.99
 
 
-def test_per_network_decay_and_errors():
-    model = teacher_model()
+def test_per_network_decay_and_errors(teacher_model, tiny_adaptsegnet_cfg):
+    model = teacher_model
     with pytest.raises(KeyError, match='teacher'):
         MeanTeacherHook(decay=dict(other=0.9)).before_train(runner(model))
     with pytest.raises(ValueError, match=r"\['nope'\]"):
@@ -116,7 +116,7 @@ def test_per_network_decay_and_errors():
         MeanTeacherHook().before_train(runner(plain))
 
 
-def teacher_config(tmp_path, demo_data):
+def teacher_config(tmp_path, demo_data, write_config, demo_overrides):
     return write_config(
         tmp_path / 'teacher.py', 'demo/adaptsegnet_demo.py',
         demo_overrides(demo_data) + '''
@@ -130,9 +130,10 @@ default_hooks = dict(checkpoint=dict(interval=2, max_keep_ckpts=-1))
 ''')
 
 
-def test_resume_with_a_teacher_is_exact(tmp_path, demo_data):
+def test_resume_with_a_teacher_is_exact(tmp_path, demo_data, load_tool,
+                                        write_config, demo_overrides):
     train = load_tool('train.py')
-    config = teacher_config(tmp_path, demo_data)
+    config = teacher_config(tmp_path, demo_data, write_config, demo_overrides)
     straight, resumed = str(tmp_path / 'a'), str(tmp_path / 'b')
     train.main([config, '--work-dir', straight])
     train.main([

@@ -5,7 +5,6 @@ import copy
 import pytest
 import torch
 from mmengine.config import Config
-from uda_helpers import tiny_adaptsegnet_cfg
 
 from udaplug.apis import expand_param_scheduler
 from udaplug.engine.optimizers import plan_optimizers
@@ -15,7 +14,9 @@ C = 4
 ADAM = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=2e-4))
 
 
-def model_with_generators():
+@pytest.fixture
+def model_with_generators(tiny_adaptsegnet_cfg):
+    """A tiny AdaptSegNet with two generators and a mean teacher."""
     cfg = copy.deepcopy(tiny_adaptsegnet_cfg(C).model)
     gen = dict(
         type='ResnetTransformGenerator',
@@ -41,8 +42,8 @@ def params_of(wrapper):
     }
 
 
-def test_default_overrides_merges_and_groups():
-    model = model_with_generators()
+def test_default_overrides_merges_and_groups(model_with_generators):
+    model = model_with_generators
     optim = construct(
         model,
         default=ADAM,
@@ -96,8 +97,8 @@ def test_default_overrides_merges_and_groups():
     (dict(segmentor=dict(optimizer=dict(lr=1.0)),
           disc_main=ADAM), 'no optimizer type and there is no'),
 ])
-def test_errors_name_the_entry(cfg, match):
-    model = model_with_generators()
+def test_errors_name_the_entry(cfg, match, model_with_generators):
+    model = model_with_generators
     with pytest.raises(ValueError, match=match):
         construct(model, **cfg)
 

@@ -2,28 +2,21 @@
 losses on pseudo-labels) and the translation plumbing of the UDA core
 (padded translation, the task gradient handed to a generator under its own
 loss scale, visualisation panels)."""
-import copy
 
 import pytest
 import torch
 import torch.nn.functional as F
-from uda_helpers import seg_sample, tiny_adaptsegnet_cfg
-
-from udaplug.registry import MODELS
 
 C = 4
 
 
-def build(**changes):
-    cfg = copy.deepcopy(tiny_adaptsegnet_cfg(C).model)
-    cfg.update(changes)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg)
-    model.init_weights()
-    return model.train()
+@pytest.fixture
+def build(tiny_uda_model):
+    """``build(**changes)``: a tiny AdaptSegNet, initialised."""
+    return tiny_uda_model
 
 
-def test_feature_maps_on_request():
+def test_feature_maps_on_request(build):
     model = build()
     x = torch.randn(2, 3, 64, 64)
     out = model.segmentor_outputs(x, features=True)
@@ -38,7 +31,7 @@ def test_feature_maps_on_request():
     assert model.seg_model.backbone.conv1.weight.grad is not None
 
 
-def test_pixel_weighted_losses_on_pseudo_labels():
+def test_pixel_weighted_losses_on_pseudo_labels(build, seg_sample):
     model = build()
     x = torch.randn(2, 3, 32, 32)
     samples = [seg_sample(32, 32, C, labelled=False) for _ in range(2)]
@@ -70,7 +63,9 @@ def test_pixel_weighted_losses_on_pseudo_labels():
             out, samples, pixel_weight=torch.ones(2, 16, 16))
 
 
-def gen_model():
+@pytest.fixture
+def gen_model(build):
+    """A tiny AdaptSegNet with a small CycleGAN generator ``gen``."""
     gen = dict(
         type='ResnetTransformGenerator',
         in_channels=3,
@@ -79,8 +74,8 @@ def gen_model():
     return build(generators=dict(gen=gen))
 
 
-def test_translate_pads_to_a_multiple_and_crops_back():
-    model = gen_model()
+def test_translate_pads_to_a_multiple_and_crops_back(gen_model):
+    model = gen_model
     x = torch.rand(1, 3, 30, 42) * 2 - 1
     out = model.translate('gen', x)
     assert out.shape == (1, 3, 30, 42)
@@ -89,7 +84,8 @@ def test_translate_pads_to_a_multiple_and_crops_back():
 
 
 @pytest.mark.parametrize('scale', [1.0, 1024.0])
-def test_generator_task_loss_gives_the_end_to_end_gradient(scale):
+def test_generator_task_loss_gives_the_end_to_end_gradient(
+        scale, gen_model, seg_sample):
     """The task gradient reaches the generator as if the task loss were
     back-propagated end to end, whatever the task optimizer's loss scale."""
 
@@ -109,7 +105,7 @@ def test_generator_task_loss_gives_the_end_to_end_gradient(scale):
         def backward(self, loss):
             (loss * scale).backward()
 
-    model = gen_model()
+    model = gen_model
     data = model.data_preprocessor(
         dict(
             inputs=[torch.rand(3, 32, 32) * 255],
@@ -135,7 +131,7 @@ def test_generator_task_loss_gives_the_end_to_end_gradient(scale):
         torch.testing.assert_close(got.grad, expect, rtol=1e-4, atol=1e-7)
 
 
-def test_image_space_round_trip_and_rgb():
+def test_image_space_round_trip_and_rgb(build):
     model = build()
     pre = model.data_preprocessor
     bgr = torch.rand(1, 3, 4, 4) * 255
@@ -149,7 +145,7 @@ def test_image_space_round_trip_and_rgb():
         bgr.flip(1) / 255)
 
 
-def test_recorded_panels_become_visualization_outputs():
+def test_recorded_panels_become_visualization_outputs(build):
     model = build()
     assert model.visualization_outputs() == {}
     image = torch.rand(2, 3, 16, 24)

@@ -4,7 +4,6 @@ import copy
 
 import pytest
 import torch
-from uda_helpers import tiny_adaptsegnet_cfg, uda_batch
 
 from udaplug.models.uda import EMANetwork
 from udaplug.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
@@ -12,17 +11,16 @@ from udaplug.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 C = 4
 
 
-def model_cfg(**changes):
-    cfg = copy.deepcopy(tiny_adaptsegnet_cfg(C).model)
-    cfg.update(changes)
-    return cfg
+@pytest.fixture
+def model_cfg(tiny_uda_model):
+    """``model_cfg(**changes)``: a tiny AdaptSegNet model config."""
+    return tiny_uda_model.cfg
 
 
-def build(**changes):
-    torch.manual_seed(0)
-    model = MODELS.build(model_cfg(**changes))
-    model.init_weights()
-    return model.train()
+@pytest.fixture
+def build(tiny_uda_model):
+    """``build(**changes)``: the model of ``model_cfg``, initialised."""
+    return tiny_uda_model
 
 
 def optimizers(model, **entries):
@@ -35,7 +33,7 @@ def optimizers(model, **entries):
             model)
 
 
-def with_teacher_and_frozen_disc():
+def with_teacher_and_frozen_disc(model_cfg, build):
     cfg = model_cfg()
     disc = copy.deepcopy(cfg.discriminators.disc_main)
     return build(
@@ -44,8 +42,8 @@ def with_teacher_and_frozen_disc():
             frozen_disc=dict(disc, role='frozen')))
 
 
-def test_roles_decide_grad_optimizer_and_train_mode():
-    model = with_teacher_and_frozen_disc()
+def test_roles_decide_grad_optimizer_and_train_mode(model_cfg, build):
+    model = with_teacher_and_frozen_disc(model_cfg, build)
     assert model.role_of('segmentor') == 'trainable'
     assert model.role_of('teacher') == 'ema'
     assert model.role_of('frozen_disc') == 'frozen'
@@ -72,7 +70,7 @@ def test_roles_decide_grad_optimizer_and_train_mode():
     assert any(k.startswith('teacher.module.backbone.') for k in keys)
 
 
-def test_train_mode_key_keeps_a_frozen_network_training():
+def test_train_mode_key_keeps_a_frozen_network_training(model_cfg, build):
     cfg = model_cfg()
     disc = dict(copy.deepcopy(cfg.discriminators.disc_main), role='frozen')
     model = build(networks=dict(d=dict(disc, train_mode=True)))
@@ -82,7 +80,7 @@ def test_train_mode_key_keeps_a_frozen_network_training():
     assert not model.d.training
 
 
-def test_each_discriminator_has_its_own_loss():
+def test_each_discriminator_has_its_own_loss(model_cfg):
     cfg = model_cfg()
     cfg.discriminators.disc_aux['gan_loss'] = dict(
         type='DomainAdversarialLoss', gan_type='lsgan', target_label=0.9)
@@ -102,7 +100,7 @@ def test_each_discriminator_has_its_own_loss():
     torch.testing.assert_close(log['disc_aux.loss_target'], expect_tgt)
 
 
-def test_predict_on_teacher_uses_the_teachers_weights():
+def test_predict_on_teacher_uses_the_teachers_weights(build):
     model = build(
         networks=dict(teacher=dict(role='ema', ema_of='segmentor')),
         predict_on='teacher')
@@ -117,7 +115,7 @@ def test_predict_on_teacher_uses_the_teachers_weights():
     assert not torch.allclose(got, model.seg_model._forward(x))
 
 
-def test_teacher_outputs_before_the_hook_copied_the_student_fail():
+def test_teacher_outputs_before_the_hook_copied_the_student_fail(build):
     model = build(networks=dict(teacher=dict(role='ema', ema_of='segmentor')))
     with pytest.raises(RuntimeError, match='MeanTeacherHook'):
         model.outputs_of('teacher', torch.randn(1, 3, 32, 32))
@@ -134,23 +132,24 @@ def test_teacher_outputs_before_the_hook_copied_the_student_fail():
      'only discriminators'),
     (dict(segmentor=dict(type='FCDiscriminator', in_channels=C)), 'is taken'),
 ])
-def test_bad_network_declarations(networks, match):
+def test_bad_network_declarations(networks, match, model_cfg):
     with pytest.raises(ValueError, match=match):
         MODELS.build(model_cfg(networks=networks))
 
 
-def test_predict_on_must_name_a_segmentation_network():
+def test_predict_on_must_name_a_segmentation_network(model_cfg):
     with pytest.raises(ValueError, match='predict_on=.disc_main.'):
         MODELS.build(model_cfg(predict_on='disc_main'))
 
 
-def test_mmseg_init_model_arguments():
+def test_mmseg_init_model_arguments(model_cfg):
     MODELS.build(model_cfg(pretrained=None, train_cfg=None))
     with pytest.raises(ValueError, match='init_cfg'):
         MODELS.build(model_cfg(pretrained='x.pth'))
 
 
-def test_missing_pretrained_file_is_named_with_its_network(tmp_path):
+def test_missing_pretrained_file_is_named_with_its_network(
+        tmp_path, model_cfg):
     cfg = model_cfg()
     missing = str(tmp_path / 'imagenet_r18.pth')
     cfg.segmentor.backbone['init_cfg'] = dict(
@@ -162,7 +161,8 @@ def test_missing_pretrained_file_is_named_with_its_network(tmp_path):
     assert missing in str(err.value)
 
 
-def test_frozen_network_weights_from_a_whole_model_checkpoint(tmp_path):
+def test_frozen_network_weights_from_a_whole_model_checkpoint(
+        tmp_path, model_cfg, build):
     """A network trained in an earlier stage, loaded frozen with the
     init_cfg prefix of its name in that model's checkpoint."""
     source = build()
@@ -182,8 +182,9 @@ def test_frozen_network_weights_from_a_whole_model_checkpoint(tmp_path):
         assert not p.requires_grad
 
 
-def test_train_step_leaves_frozen_and_ema_networks_alone():
-    model = with_teacher_and_frozen_disc()
+def test_train_step_leaves_frozen_and_ema_networks_alone(
+        model_cfg, build, uda_batch):
+    model = with_teacher_and_frozen_disc(model_cfg, build)
     model.ema_container('teacher').update_parameters(model.seg_model)
     before = {
         k: v.clone()
@@ -196,7 +197,7 @@ def test_train_step_leaves_frozen_and_ema_networks_alone():
         assert torch.equal(value, after[key]), key
 
 
-def test_accumulation_is_rejected():
+def test_accumulation_is_rejected(build):
     model = build()
     with pytest.raises(ValueError, match='accumulative_counts=2'):
         optimizers(
