@@ -7,14 +7,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.logging import MessageHub
-from sci2i_helpers import batch, build_model, sgd_optimizers, tiny_cfg
 
 from udaplug.models.utils import step_generator
 
 
 @pytest.fixture
-def cfg():
-    cfg = tiny_cfg().mean_teacher
+def cfg(tiny_sci2i_cfg):
+    cfg = tiny_sci2i_cfg().mean_teacher
     cfg.consistency_start = 2
     cfg.consistency_weight = 3.0
     return cfg
@@ -29,8 +28,9 @@ def set_iter(iteration):
     MessageHub.get_current_instance().update_info('iter', iteration)
 
 
-def test_consistency_ramp_and_target_use(cfg):
-    model = ready(build_model(cfg))
+def test_consistency_ramp_and_target_use(cfg, build_uda_model, sgd_optimizers,
+                                         sci2i_batch):
+    model = ready(build_uda_model(cfg))
     calls = []
     original = model.outputs_of
 
@@ -43,20 +43,21 @@ def test_consistency_ramp_and_target_use(cfg):
     for iteration, expected in ((0, 0.0), (1, 0.0), (2, 3.0), (50, 3.0)):
         set_iter(iteration)
         calls.clear()
-        log_vars = model.train_step(batch(), optim)
+        log_vars = model.train_step(sci2i_batch(), optim)
         assert log_vars['lambda_con'].item() == expected
         # target images (and the teacher) are used only when lambda_con > 0
         assert ('loss_con' in log_vars) == (expected > 0)
         assert ('teacher' in calls) == (expected > 0)
 
 
-def test_reference_gradient_of_eq_10_to_12(cfg):
-    model = ready(build_model(cfg))
+def test_reference_gradient_of_eq_10_to_12(cfg, build_uda_model,
+                                           sgd_optimizers, sci2i_batch):
+    model = ready(build_uda_model(cfg))
     # a teacher that differs from the student
     with torch.no_grad():
         for p in model.network('teacher').parameters():
             p.mul_(0.9)
-    data = batch(translated=True)
+    data = sci2i_batch(translated=True)
     set_iter(5)
     ref = copy.deepcopy(model)
     d = ref.data_preprocessor(copy.deepcopy(data), True)
@@ -103,21 +104,22 @@ def test_reference_gradient_of_eq_10_to_12(cfg):
         assert torch.equal(value, teacher_before[key])
 
 
-def test_warm_up_model_without_translated_images(cfg):
-    model = ready(build_model(cfg))
+def test_warm_up_model_without_translated_images(cfg, build_uda_model,
+                                                 sgd_optimizers, sci2i_batch):
+    model = ready(build_uda_model(cfg))
     set_iter(0)
-    log_vars = model.train_step(batch(), sgd_optimizers(model, lr=0.0))
+    log_vars = model.train_step(sci2i_batch(), sgd_optimizers(model, lr=0.0))
     assert 'src.decode.loss_ce' in log_vars
     assert not any(k.startswith('trans.') for k in log_vars)
 
 
-def test_teacher_predicts_at_test_time(cfg):
-    model = ready(build_model(cfg)).eval()
+def test_teacher_predicts_at_test_time(cfg, build_uda_model, sci2i_batch):
+    model = ready(build_uda_model(cfg)).eval()
     assert model.predict_on == 'teacher'
     with torch.no_grad():
         for p in model.network('teacher').parameters():
             p.mul_(-1.0)
-    data = model.data_preprocessor(batch(), False)['target']
+    data = model.data_preprocessor(sci2i_batch(), False)['target']
     inputs, samples = data['inputs'], data['data_samples']
     logits = model(inputs, samples, mode='tensor')
     torch.testing.assert_close(
@@ -127,8 +129,9 @@ def test_teacher_predicts_at_test_time(cfg):
         inputs, samples))
 
 
-def test_perturbation_is_seeded_per_iteration_and_process(cfg):
-    model = build_model(cfg)
+def test_perturbation_is_seeded_per_iteration_and_process(
+        cfg, build_uda_model):
+    model = build_uda_model(cfg)
     x = torch.rand(2, 3, 16, 16)
     a = model.perturb(x, step_generator(model.seed, 7, rank=0))
     b = model.perturb(x, step_generator(model.seed, 7, rank=0))
@@ -138,16 +141,16 @@ def test_perturbation_is_seeded_per_iteration_and_process(cfg):
     assert not torch.allclose(a, c) and not torch.allclose(a, d)
     # the seed defaults to the runner's (torch.initial_seed)
     torch.manual_seed(1234)
-    assert build_model(cfg, seed=1234).seed == 1234
+    assert build_uda_model(cfg, seed=1234).seed == 1234
 
 
-def test_errors(cfg):
+def test_errors(cfg, build_uda_model, sgd_optimizers, sci2i_batch):
     bad = copy.deepcopy(cfg)
     bad.networks = dict(other=dict(role='ema', ema_of='segmentor'))
     with pytest.raises(ValueError, match='teacher=dict'):
-        build_model(bad)
+        build_uda_model(bad)
     # the teacher must have been copied by MeanTeacherHook
-    model = build_model(cfg)
+    model = build_uda_model(cfg)
     set_iter(3)
     with pytest.raises(RuntimeError, match='MeanTeacherHook'):
-        model.train_step(batch(), sgd_optimizers(model))
+        model.train_step(sci2i_batch(), sgd_optimizers(model))

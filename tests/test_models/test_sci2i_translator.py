@@ -7,15 +7,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.logging import MessageHub
-from sci2i_helpers import batch, build_model, sgd_optimizers, tiny_cfg
 
 from udaplug.models.losses import SymmetricCrossEntropyLoss
 from udaplug.models.utils import step_generator
 
 
 @pytest.fixture
-def cfg():
-    return tiny_cfg().translator
+def cfg(tiny_sci2i_cfg):
+    return tiny_sci2i_cfg().translator
 
 
 def ready(model):
@@ -81,10 +80,11 @@ def reference_grads(model,
 
 
 @pytest.mark.parametrize('with_gen_seg', [True, False])
-def test_one_step_follows_eq_7_and_9(cfg, with_gen_seg):
+def test_one_step_follows_eq_7_and_9(cfg, with_gen_seg, build_uda_model,
+                                     sgd_optimizers, sci2i_batch):
     cfg.generator_seg_loss = with_gen_seg
-    model = ready(build_model(cfg))
-    data = batch(target_labels=True)
+    model = ready(build_uda_model(cfg))
+    data = sci2i_batch(target_labels=True)
     set_iter(3)
     g_grads, d_grads = reference_grads(
         model, data, 3, with_gen_seg=with_gen_seg)
@@ -105,34 +105,36 @@ def test_one_step_follows_eq_7_and_9(cfg, with_gen_seg):
     assert not seg_before  # the segmentor is frozen: nothing to train
 
 
-def test_gen_seg_loss_reaches_generator(cfg):
-    data = batch(target_labels=True)
+def test_gen_seg_loss_reaches_generator(cfg, build_uda_model, sci2i_batch):
+    data = sci2i_batch(target_labels=True)
     grads = {}
     for flag in (True, False):
         cfg.generator_seg_loss = flag
-        model = ready(build_model(cfg))
+        model = ready(build_uda_model(cfg))
         grads[flag] = reference_grads(model, data, 0, with_gen_seg=flag)[0][0]
     assert not torch.allclose(grads[True], grads[False])
 
 
-def test_frozen_vgg_and_segmentor(cfg):
-    model = ready(build_model(cfg))
+def test_frozen_vgg_and_segmentor(cfg, build_uda_model, sgd_optimizers,
+                                  sci2i_batch):
+    model = ready(build_uda_model(cfg))
     disc = model.network('disc', wrapped=False)
     vgg = copy.deepcopy(disc.vgg.state_dict())
     seg = copy.deepcopy(model.segmentor.state_dict())
     model.train()
     assert not disc.vgg.training and not model.segmentor.training
     set_iter(0)
-    model.train_step(batch(target_labels=True), sgd_optimizers(model))
+    model.train_step(sci2i_batch(target_labels=True), sgd_optimizers(model))
     for key, value in disc.vgg.state_dict().items():
         assert torch.equal(value, vgg[key])
     for key, value in model.segmentor.state_dict().items():
         assert torch.equal(value, seg[key])
 
 
-def test_online_pseudo_labels_and_ramp(cfg):
+def test_online_pseudo_labels_and_ramp(cfg, build_uda_model, sgd_optimizers,
+                                       sci2i_batch):
     cfg.pseudo_labels = 'online'
-    model = ready(build_model(cfg))
+    model = ready(build_uda_model(cfg))
     assert model.loss_weights(0) == (0.0, 0.0)
     assert model.loss_weights(20000) == (0.0, 0.0)
     lam_pl, lam_cgan = model.loss_weights(60000)
@@ -141,7 +143,7 @@ def test_online_pseudo_labels_and_ramp(cfg):
     # targets without labels are fine online; the labels are the AC head's
     # argmax on x_t
     set_iter(60000)
-    data = batch()
+    data = sci2i_batch()
     seen = {}
     loss = model.adversarial_loss('disc')
     original = loss.forward
@@ -159,16 +161,18 @@ def test_online_pseudo_labels_and_ramp(cfg):
     assert 'disc.loss_seg_real' in log_vars
 
 
-def test_precomputed_pseudo_labels_required(cfg):
-    model = ready(build_model(cfg))
+def test_precomputed_pseudo_labels_required(cfg, build_uda_model,
+                                            sgd_optimizers, sci2i_batch):
+    model = ready(build_uda_model(cfg))
     set_iter(0)
     with pytest.raises(KeyError, match='tgt0.png.*pseudo-labels'):
-        model.train_step(batch(), sgd_optimizers(model))
+        model.train_step(sci2i_batch(), sgd_optimizers(model))
 
 
-def test_translate_source_uses_the_ema_generator(cfg):
-    model = ready(build_model(cfg)).eval()
-    data = model.data_preprocessor(batch(), False)
+def test_translate_source_uses_the_ema_generator(cfg, build_uda_model,
+                                                 sci2i_batch):
+    model = ready(build_uda_model(cfg)).eval()
+    data = model.data_preprocessor(sci2i_batch(), False)
     inputs = data['source']['inputs']
     out = model.translate_source(inputs, data['source']['data_samples'])
     assert out.shape == inputs.shape
@@ -188,33 +192,34 @@ def test_translate_source_uses_the_ema_generator(cfg):
     assert model.can_translate_source
 
 
-def test_global_random_state_untouched(cfg):
-    model = ready(build_model(cfg))
+def test_global_random_state_untouched(cfg, build_uda_model, sgd_optimizers,
+                                       sci2i_batch):
+    model = ready(build_uda_model(cfg))
     set_iter(0)
     state = torch.get_rng_state()
-    model.train_step(batch(target_labels=True), sgd_optimizers(model))
+    model.train_step(sci2i_batch(target_labels=True), sgd_optimizers(model))
     assert torch.equal(torch.get_rng_state(), state)
 
 
-def test_config_errors(cfg):
+def test_config_errors(cfg, build_uda_model):
     bad = copy.deepcopy(cfg)
     bad.segmentor.pop('role')
     with pytest.raises(ValueError, match="role='frozen'"):
-        build_model(bad)
+        build_uda_model(bad)
     bad = copy.deepcopy(cfg)
     bad.generators.pop('gen_ema')
     with pytest.raises(ValueError, match='gen_ema'):
-        build_model(bad)
+        build_uda_model(bad)
     bad = copy.deepcopy(cfg)
     bad.discriminators.disc.num_classes = 7
     with pytest.raises(ValueError, match='num_classes=4'):
-        build_model(bad)
+        build_uda_model(bad)
     bad = copy.deepcopy(cfg)
     bad.discriminators.disc.gan_loss = dict(
         type='DomainAdversarialLoss', gan_type='lsgan')
     with pytest.raises(ValueError, match='ClassAwareAdversarialLoss'):
-        build_model(bad)
+        build_uda_model(bad)
     bad = copy.deepcopy(cfg)
     bad.pseudo_labels = 'teacher'
     with pytest.raises(ValueError, match='pseudo_labels'):
-        build_model(bad)
+        build_uda_model(bad)
