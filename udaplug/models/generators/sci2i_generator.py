@@ -16,6 +16,7 @@ from torch import Tensor, nn
 
 from udaplug.registry import MODELS
 
+STYLE_SOURCES = ('input', 'learned')
 # mmagic's fixed-noise seed (stylegan1_modules.NoiseInjection), used here
 # with a private generator when no noise generator is given.
 FIXED_NOISE_SEED = 1024
@@ -208,6 +209,7 @@ class SCI2IGenerator(BaseModule):
                  channels: Sequence[int] = (64, 128, 256, 512),
                  style_channels: int = 256,
                  mapping_layers: int = 4,
+                 style_source: str = 'input',
                  negative_slope: float = 0.2,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
@@ -216,6 +218,9 @@ class SCI2IGenerator(BaseModule):
             raise ValueError('SCI2IGenerator: channels needs the width at '
                              'full resolution and after at least one '
                              f'down-sampling, got {channels}')
+        if style_source not in STYLE_SOURCES:
+            raise ValueError(f'SCI2IGenerator: style_source must be one of '
+                             f'{STYLE_SOURCES}, got {style_source!r}')
         if mapping_layers < 1:
             raise ValueError('SCI2IGenerator: mapping_layers must be >= 1, '
                              f'got {mapping_layers}')
@@ -224,6 +229,7 @@ class SCI2IGenerator(BaseModule):
         self.channels = channels
         self.num_downsamples = len(channels) - 1
         self.size_divisor = 2**self.num_downsamples
+        self.style_source = style_source
 
         self.from_rgb = EncoderLayer(in_channels, channels[0], False,
                                      negative_slope)
@@ -233,6 +239,8 @@ class SCI2IGenerator(BaseModule):
 
         mapping: List[nn.Module] = [PixelNorm()]
         width = channels[-1]
+        if style_source == 'learned':
+            self.style_latent = nn.Parameter(torch.randn(1, width))
         for _ in range(mapping_layers):
             mapping += [
                 EqualizedLRLinearModule(
@@ -293,7 +301,10 @@ class SCI2IGenerator(BaseModule):
         feat = self.from_rgb(x)
         for layer in self.encoder:
             feat = layer(feat)
-        style = self.mapping(feat.mean(dim=(2, 3)))
+        if self.style_source == 'input':
+            style = self.mapping(feat.mean(dim=(2, 3)))
+        else:
+            style = self.mapping(self.style_latent).expand(len(feat), -1)
         res = feat
         for layer in self.res_block:
             res = layer(res, style, noise_generator)
