@@ -170,3 +170,15 @@ def test_bad_input_and_arguments():
         gen(torch.rand(1, 4, 16, 16))
     with pytest.raises(ValueError, match='channels'):
         SCI2IGenerator(channels=(8, ))
+
+
+def test_learned_style_is_the_same_for_every_input():
+    gen = tiny(style_source='learned')
+    styles = []
+    gen.mapping.register_forward_hook(lambda m, i, o: styles.append(o))
+    gen(torch.rand(2, 3, 16, 16) * 2 - 1)
+    gen(torch.rand(1, 3, 16, 16) * 2 - 1)
+    assert styles[0].shape == (1, 8)
+    assert torch.equal(styles[0], styles[1])
+    with pytest.raises(ValueError, match='style_source'):
+        tiny(style_source='target')

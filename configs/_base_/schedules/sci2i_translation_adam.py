@@ -15,10 +15,10 @@ optim_wrapper = dict(
         optimizer=dict(type='Adam', lr=1e-5, betas=(0.5, 0.999)),
         clip_grad=dict(max_norm=5.0, norm_type=2)))
 param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]
+# No validation loop: the phase trains no segmentation network (the stage
+# configs switch the datasets' validation off).
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=i2i_iters)
 val_cfg = None
-val_dataloader = None
-val_evaluator = None
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(checkpoint=dict(interval=50000))
 custom_hooks = [

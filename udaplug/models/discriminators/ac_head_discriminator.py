@@ -123,8 +123,9 @@ class ACHeadDiscriminator(BaseModule):
         vgg_checkpoint (str, optional): Path of torchvision's VGG-16
             checkpoint (``vgg16-397923af.pth``). A file that is not VGG-16
             fails with the missing/unexpected keys listed. ``None`` keeps a
-            randomly initialised (still frozen) VGG, for tests and demos
-            without ImageNet weights.
+            random (still frozen) VGG initialised as torchvision initialises
+            VGG-16 (Kaiming normal, fan-out), for tests and demos without
+            ImageNet weights.
         num_res_blocks (int): Residual blocks. Defaults to 3 (Sec. 3.2).
         decoder_channels (Sequence[int]): Widths of the two transposed
             convs of each decoder. Defaults to (128, 64) (not stated).
@@ -164,6 +165,15 @@ class ACHeadDiscriminator(BaseModule):
         if vgg_checkpoint is not None:
             self.vgg.load_state_dict(
                 load_vgg16_features(vgg_checkpoint, _BLOCK3_CONV3_END))
+        else:
+            # torchvision's VGG initialisation; PyTorch's default conv
+            # initialisation would shrink the signal through the seven
+            # frozen ReLU convs to almost nothing.
+            for m in self.vgg.modules():
+                if isinstance(m, nn.Conv2d):
+                    nn.init.kaiming_normal_(
+                        m.weight, mode='fan_out', nonlinearity='relu')
+                    nn.init.zeros_(m.bias)
         self.vgg.requires_grad_(False)
         self.vgg.eval()
         self.register_buffer('mean',
