@@ -1,0 +1,38 @@
+# Schedules of the Brehm et al. demo configs (configs/demo/sci2i_*): the
+# optimisers of sci2i_segmentation_adam.py and sci2i_translation_adam.py
+# (Adam, gradients clipped at a global norm of 5, EMA decay 0.999) with the
+# short schedules and larger learning rates of networks that start from
+# random weights and must train in CPU minutes.
+_base_ = ['./sci2i_segmentation_adam.py']
+seg_iters = 1000  # each of M0, M1 (and the source-only control)
+seg_lr = 2e-4  # random init (the paper's 1e-5 fine-tunes ImageNet weights)
+consistency_start = 100  # 10% of the run (the paper: 10,000 steps)
+i2i_iters = 1200
+gen_lr = 2e-3  # equalised learning rate: weights ~ N(0, 1)
+disc_lr = 1e-4
+
+optim_wrapper = dict(default=dict(optimizer=dict(lr=seg_lr)))
+param_scheduler = [
+    dict(
+        type='ExponentialLR',
+        gamma=0.1**(1 / seg_iters),
+        begin=0,
+        end=seg_iters,
+        by_epoch=False)
+]
+train_cfg = dict(max_iters=seg_iters, val_interval=seg_iters)
+default_hooks = dict(
+    logger=dict(interval=50), checkpoint=dict(interval=seg_iters))
+custom_hooks = [
+    dict(type='MeanTeacherHook', decay=0.999, interval=1, buffers='copy'),
+    dict(type='TranslationVisualizationHook', interval=200, out_dir='vis'),
+]
+# The I2I phase's optimisers and schedule (its stage config uses them).
+i2i_optim_wrapper = dict(
+    constructor='UDAOptimWrapperConstructor',
+    default=dict(
+        type='OptimWrapper',
+        optimizer=dict(type='Adam', lr=disc_lr, betas=(0.5, 0.999)),
+        clip_grad=dict(max_norm=5.0, norm_type=2)),
+    gen=dict(optimizer=dict(lr=gen_lr, betas=(0.5, 0.99))))
+i2i_param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]
