@@ -13,6 +13,7 @@ import copy
 import importlib.util
 import os
 import os.path as osp
+import shutil
 
 import cv2
 import numpy as np
@@ -1009,3 +1010,94 @@ def sci2i_batch():
         return data
 
     return sci2i_batch
+
+
+# --- Brehm et al. (sci2i) stage configs on the demo pair ---
+_SCI2I_SEG = '''
+_seg = dict(backbone=dict(base_channels=4, fc_channels=8, init_cfg=None),
+            decode_head=dict(in_channels=8))
+'''
+_SCI2I_STAGE_TEXT = dict(
+    mean_teacher='''
+model = dict(segmentor=_seg, consistency_start=1)
+''',
+    source_only='''
+model = dict(segmentor=_seg)
+''',
+    translation='''
+model = dict(
+    segmentor=dict(_seg, init_cfg=None),
+    generators=dict(gen=dict(channels=(4, 8, 8, 8), style_channels=8,
+                             mapping_layers=1)),
+    discriminators=dict(disc=dict(vgg_checkpoint=None, vgg_base_channels=4,
+                                  decoder_channels=(4, 4))))
+# the I2I phase has no validation
+val_dataloader = None
+val_evaluator = None
+''',
+    final='''
+model = dict(segmentor=_seg, consistency_start=1)
+train_dataloader['dataset']['translated'] = dict(
+    type='GTA5Dataset', data_root=translated_root,
+    pipeline=_source_pipeline)
+''')
+# The target's own labels stand in for the pseudo-labels of the I2I phase.
+_SCI2I_TARGET_LABELS = '''
+train_dataloader['dataset']['allow_target_labels'] = True
+train_dataloader['dataset']['target'].update(
+    data_prefix=dict(img_path='leftImg8bit/train',
+                     seg_map_path='gtFine/train'),
+    seg_map_suffix='_gtFine_labelTrainIds.png',
+    pipeline=[dict(type='LoadImageFromFile'),
+              dict(type='LoadAnnotations'),
+              dict(type='Resize', scale=_size, keep_ratio=False),
+              dict(type='RandomFlip', prob=0.5),
+              dict(type='PackSegInputs')])
+'''
+
+
+def _write_translated_copy(demo_data: str, out: str) -> str:
+    src = osp.join(demo_data, 'gta5')
+    for sub in ('images', 'labels'):
+        os.makedirs(osp.join(out, sub), exist_ok=True)
+    for name in sorted(os.listdir(osp.join(src, 'images'))):
+        shutil.copy(
+            osp.join(src, 'images', name), osp.join(out, 'images', name))
+        label = name[:-4] + '_labelTrainIds.png'
+        shutil.copy(
+            osp.join(src, 'labels', label), osp.join(out, 'labels', label))
+    return out
+
+
+@pytest.fixture(scope='session')
+def sci2i_stage_text(demo_overrides):
+    """``sci2i_stage_text(kind, demo_data, translated_root=None,
+    target_labels=True, size=(128, 64))``: config text that makes a Brehm
+    et al. stage config (real or demo) train on the tiny demo pair with
+    narrow networks and no ImageNet files. ``kind``: 'mean_teacher'
+    (warm-up), 'source_only', 'translation' (``target_labels``: the
+    target's own labels stand in for pseudo-labels) or 'final'
+    (``translated_root``: the translated source set)."""
+
+    def sci2i_stage_text(kind: str,
+                         demo_data: str,
+                         translated_root: str = None,
+                         target_labels: bool = True,
+                         size=(128, 64)) -> str:
+        text = demo_overrides(demo_data, size=size) + _SCI2I_SEG
+        if kind == 'final':
+            text += f'translated_root = {translated_root!r}\n'
+        text += _SCI2I_STAGE_TEXT[kind]
+        if kind == 'translation' and target_labels:
+            text += _SCI2I_TARGET_LABELS
+        return text
+
+    return sci2i_stage_text
+
+
+@pytest.fixture(scope='session')
+def sci2i_translated_copy():
+    """``sci2i_translated_copy(demo_data, out)``: the demo source set in
+    the translate stage's layout (``images/``, ``labels/``), the source
+    images themselves standing in for their translations."""
+    return _write_translated_copy

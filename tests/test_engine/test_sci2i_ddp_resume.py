@@ -4,7 +4,6 @@ on both ranks, and resuming is bitwise equal to an uninterrupted run (the
 per-iteration noise and perturbation generators included)."""
 import os
 import os.path as osp
-import shutil
 import subprocess
 
 import pytest
@@ -12,37 +11,6 @@ import torch
 
 MAX_ITERS = 4
 
-# Tiny networks for the demo stage configs (the demo's layout, narrower).
-SHRINK = '''
-_seg = dict(
-    backbone=dict(base_channels=4, fc_channels=8),
-    decode_head=dict(in_channels=8))
-_gen = dict(channels=(4, 8, 8, 8), style_channels=8, mapping_layers=1)
-_disc = dict(vgg_base_channels=4, decoder_channels=(4, 4))
-'''
-TRANSLATION = SHRINK + '''
-model = dict(
-    segmentor=dict(_seg, init_cfg=None),
-    generators=dict(gen=_gen),
-    discriminators=dict(disc=_disc))
-# the target's own labels stand in for the pseudo-labels
-train_dataloader['dataset']['allow_target_labels'] = True
-train_dataloader['dataset']['target'].update(
-    data_prefix=dict(img_path='leftImg8bit/train',
-                     seg_map_path='gtFine/train'),
-    pipeline=[dict(type='LoadImageFromFile'),
-              dict(type='LoadAnnotations'),
-              dict(type='Resize', scale=_size, keep_ratio=False),
-              dict(type='RandomFlip', prob=0.5),
-              dict(type='PackSegInputs')])
-# the I2I phase has no validation
-val_dataloader = None
-'''
-FINAL = SHRINK + '''
-model = dict(segmentor=_seg, consistency_start=1)
-train_dataloader['dataset']['translated'] = dict(
-    type='GTA5Dataset', data_root=translated_root, pipeline=_source_pipeline)
-'''
 SCHEDULE = f'''
 train_cfg = dict(max_iters={MAX_ITERS}, val_interval=1000)
 default_hooks = dict(logger=dict(interval=1),
@@ -50,32 +18,16 @@ default_hooks = dict(logger=dict(interval=1),
 '''
 
 
-def write_translated(demo_data, out):
-    """A translated demo source set in tools/translate.py's layout (the
-    source images themselves)."""
-    src = osp.join(demo_data, 'gta5')
-    for sub in ('images', 'labels'):
-        os.makedirs(osp.join(out, sub), exist_ok=True)
-    for name in os.listdir(osp.join(src, 'images')):
-        shutil.copy(
-            osp.join(src, 'images', name), osp.join(out, 'images', name))
-        label = name[:-4] + '_labelTrainIds.png'
-        shutil.copy(
-            osp.join(src, 'labels', label), osp.join(out, 'labels', label))
-    return out
-
-
 @pytest.fixture
-def stage_config(tmp_path, demo_data, write_config, demo_overrides):
+def stage_config(tmp_path, demo_data, write_config, sci2i_stage_text,
+                 sci2i_translated_copy):
 
     def stage_config(stage, name, extra=''):
-        body = demo_overrides(demo_data) + SCHEDULE
+        translated = None
         if stage == 'final':
-            translated = write_translated(demo_data,
-                                          str(tmp_path / 'translated'))
-            body += f'translated_root = {translated!r}\n' + FINAL
-        else:
-            body += TRANSLATION
+            translated = sci2i_translated_copy(demo_data,
+                                               str(tmp_path / 'translated'))
+        body = sci2i_stage_text(stage, demo_data, translated) + SCHEDULE
         return write_config(tmp_path / f'{name}.py',
                             f'demo/sci2i_{stage}_demo.py', body + extra)
 

@@ -174,7 +174,7 @@ class SCI2IMeanTeacher(BaseUDASegmentor):
                     student_logits, teacher_logits)
                 vis.update(
                     target_image=(target['inputs'], 'input'),
-                    perturbed_target=(perturbed, 'input'),
+                    perturbed_target_image=(perturbed, 'input'),
                     teacher_pred=(teacher_logits, 'logits'),
                     student_pred=(student_logits, 'logits'))
         log_vars = self.backward(seg_optim, losses)
