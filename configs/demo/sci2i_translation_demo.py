@@ -8,7 +8,7 @@ _base_ = [
     '../_base_/datasets/uda_demo_gta5_to_cityscapes.py',
     '../_base_/schedules/sci2i_demo.py',
 ]
-warmup_checkpoint = 'work_dirs/sci2i_demo/warmup/iter_1000.pth'
+warmup_checkpoint = 'work_dirs/sci2i_demo/warmup/iter_300.pth'
 model = dict(
     _base_.translator,
     segmentor=dict(
@@ -27,6 +27,6 @@ val_evaluator = None
 default_hooks = dict(checkpoint=dict(interval=_base_.i2i_iters))
 custom_hooks = [
     dict(type='MeanTeacherHook', decay=0.999, interval=1, buffers='copy'),
-    dict(type='TranslationVisualizationHook', interval=200, out_dir='vis'),
+    dict(type='TranslationVisualizationHook', interval=100, out_dir='vis'),
 ]
 train_dataloader = dict(dataset=dict(allow_target_labels=True))

@@ -4,10 +4,10 @@
 # short schedules and larger learning rates of networks that start from
 # random weights and must train in CPU minutes.
 _base_ = ['./sci2i_segmentation_adam.py']
-seg_iters = 1000  # each of M0, M1 (and the source-only control)
+seg_iters = 300  # each of M0, M1 (and the source-only control)
 seg_lr = 2e-4  # random init (the paper's 1e-5 fine-tunes ImageNet weights)
-consistency_start = 100  # 10% of the run (the paper: 10,000 steps)
-i2i_iters = 1200
+consistency_start = 30  # 10% of the run (the paper: 10,000 steps)
+i2i_iters = 400
 gen_lr = 2e-3  # equalised learning rate: weights ~ N(0, 1)
 disc_lr = 1e-4
 
@@ -25,7 +25,7 @@ default_hooks = dict(
     logger=dict(interval=50), checkpoint=dict(interval=seg_iters))
 custom_hooks = [
     dict(type='MeanTeacherHook', decay=0.999, interval=1, buffers='copy'),
-    dict(type='TranslationVisualizationHook', interval=200, out_dir='vis'),
+    dict(type='TranslationVisualizationHook', interval=100, out_dir='vis'),
 ]
 # The I2I phase's optimisers and schedule (its stage config uses them).
 i2i_optim_wrapper = dict(
