@@ -253,3 +253,24 @@ def test_stage_one_iteration(name, tmp_path, demo_data, sci2i_stage_text,
             assert 'loss_con' not in losses
     if kind != 'source_only':
         assert glob.glob(osp.join(cfg.work_dir, 'vis', '*.png'))
+
+
+def test_benchmark_every_stage_model(capsys, load_tool):
+    """tools/analysis/benchmark_train.py runs each phase's model with the
+    domains its training set yields (pseudo-labelled target, translated
+    source) and lists a pipeline's train stages."""
+    benchmark = load_tool('analysis/benchmark_train.py')
+    demo = osp.join(CONFIGS, 'demo')
+    with pytest.raises(
+            SystemExit,
+            match='sci2i_warmup_demo.py.*'
+            'sci2i_translation_demo.py.*sci2i_final_demo.py'):
+        benchmark.main([osp.join(demo, 'sci2i_demo.py')])
+    for name, options in (('translation', ['model.segmentor.init_cfg=None']),
+                          ('final', [])):
+        benchmark.main([
+            osp.join(demo, f'sci2i_{name}_demo.py'), '--shape', '32', '64',
+            '--iters', '1', '--warmup', '0'
+        ] + (['--cfg-options', *options] if options else []))
+        printed = capsys.readouterr().out
+        assert 'time per iteration' in printed, name
