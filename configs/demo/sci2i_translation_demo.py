@@ -26,7 +26,11 @@ val_dataloader = None
 val_evaluator = None
 default_hooks = dict(checkpoint=dict(interval=_base_.i2i_iters))
 custom_hooks = [
-    dict(type='MeanTeacherHook', decay=0.999, interval=1, buffers='copy'),
+    dict(
+        type='MeanTeacherHook',
+        decay=_base_.demo_ema_decay,
+        interval=1,
+        buffers='copy'),
     dict(type='TranslationVisualizationHook', interval=100, out_dir='vis'),
 ]
 train_dataloader = dict(dataset=dict(allow_target_labels=True))
