@@ -80,6 +80,13 @@ METHODS = (
         'gioada',
         'configs/demo/gioada_demo.py',
         baseline='gioada_non_adapt'),
+    Method('Source only (VGG-16 DeepLab-v2)', 'sci2i_source_only',
+           'configs/demo/sci2i_source_only_demo.py'),
+    Method(
+        'Brehm et al. (I2I + mean teacher)',
+        'sci2i',
+        'configs/demo/sci2i_demo.py',
+        baseline='sci2i_source_only'),
 )
 # what trains within the 5-minute budget of `make demo` on 2 CPU cores
 DEFAULT_METHODS = ('source_only', 'adaptsegnet')

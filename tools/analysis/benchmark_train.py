@@ -7,9 +7,14 @@
 Trains on random images and labels of the given size (batch size 1 per
 domain unless --batch-size), on the GPU when there is one, else on the CPU,
 from random weights (the configs' pretrained files are not loaded: weights
-do not change the timing). The config's MeanTeacherHook, if any, updates
-the EMA networks after every iteration, inside the timing. Prints the
-figures; it asserts nothing.
+do not change the timing). The batch has the domains the config's training
+set yields: target labels when its ``UDADataset`` has
+``allow_target_labels`` (pseudo-labels), a ``translated`` domain for a
+``TranslatedSourceUDADataset``. The config's MeanTeacherHook, if any,
+updates the EMA networks after every iteration, inside the timing. A
+pipeline config (``stages``) is refused with the list of its train stages'
+configs, which are benchmarked one by one. Prints the figures; it asserts
+nothing.
 """
 import argparse
 import resource
@@ -67,6 +72,17 @@ def random_batch(shape, batch_size, num_classes, labelled=True):
     return dict(inputs=inputs, data_samples=samples)
 
 
+def train_stage_configs(stages) -> list:
+    """The config paths of a pipeline's train stages (repeat blocks
+    included)."""
+    found = []
+    for stage in stages:
+        if stage.get('type') == 'TrainStage':
+            found.append(stage['config'])
+        found += train_stage_configs(stage.get('stages') or [])
+    return found
+
+
 def peak_memory_mib(device):
     if device == 'cuda':
         return torch.cuda.max_memory_allocated() / 2**20
@@ -91,6 +107,14 @@ def main(argv=None):
     args = parse_args(argv)
     register_all_modules()
     cfg = load_config(args.config, args.cfg_options)
+    if 'stages' in cfg:
+        raise SystemExit(
+            f'{args.config} is a pipeline config; benchmark the configs of '
+            'its train stages one by one: ' +
+            ', '.join(train_stage_configs(cfg.stages)))
+    dataset = cfg.get('train_dataloader', {}).get('dataset', {})
+    target_labels = bool(dataset.get('allow_target_labels', False))
+    translated = dataset.get('type') == 'TranslatedSourceUDADataset'
     if args.amp:
         enable_amp(cfg)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
@@ -123,10 +147,17 @@ def main(argv=None):
         source = random_batch(source_shape, args.batch_size, num_classes)
         if not isinstance(model, BaseUDASegmentor):
             return source
-        return dict(
+        data = dict(
             source=source,
             target=random_batch(
-                target_shape, args.batch_size, num_classes, labelled=False))
+                target_shape,
+                args.batch_size,
+                num_classes,
+                labelled=target_labels))
+        if translated:
+            data['translated'] = random_batch(source_shape, args.batch_size,
+                                              num_classes)
+        return data
 
     def sync():
         if device == 'cuda':
