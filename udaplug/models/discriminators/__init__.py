@@ -4,3 +4,6 @@ __all__ = ['FCDiscriminator']
 from .patch_gan_discriminator import PatchGANDiscriminator  # noqa: E402
 
 __all__ += ['PatchGANDiscriminator']
+from .strided_patch_discriminator import StridedPatchDiscriminator  # noqa
+
+__all__ += ['StridedPatchDiscriminator']
