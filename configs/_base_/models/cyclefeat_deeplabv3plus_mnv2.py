@@ -15,12 +15,6 @@
 # backbone replaces it here (see docs/cyclefeat.md).
 num_classes = 19
 pretrained_backbone = 'checkpoints/mobilenet_v2_imagenet.pth'
-pretrained_backbone_hint = (
-    'python tools/convert_models/mobilenet_v2.py mobilenet_v2-b0353104.pth '
-    f'{pretrained_backbone}  (torchvision\'s ImageNet MobileNet-v2, '
-    'https://download.pytorch.org/models/mobilenet_v2-b0353104.pth; '
-    'mmpretrain\'s mobilenet_v2_batch256_imagenet_20200708-3b2dc3af.pth '
-    'works too)')
 
 # The ImageNet weights expect RGB images normalised with ImageNet's mean and
 # std (torchvision / mmpretrain training). The official TF model takes
@@ -60,6 +54,10 @@ segmentor = dict(
         out_indices=(1, 2, 4, 6),
         norm_cfg=norm_cfg,
         act_cfg=dict(type='ReLU6'),
+        # ImageNet MobileNet-v2: make the file with
+        #   wget https://download.pytorch.org/models/mobilenet_v2-b0353104.pth
+        #   python tools/convert_models/mobilenet_v2.py \
+        #       mobilenet_v2-b0353104.pth checkpoints/mobilenet_v2_imagenet.pth
         init_cfg=dict(
             type='Pretrained',
             checkpoint=pretrained_backbone,
