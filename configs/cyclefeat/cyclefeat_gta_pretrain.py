@@ -9,10 +9,6 @@ _base_ = [
     '../_base_/datasets/cyclefeat_gta5_to_cityscapes.py',
     '../_base_/schedules/cyclefeat_pretrain_adam.py',
 ]
-model = dict(
-    type='SourceOnly',
-    data_preprocessor=_base_.data_preprocessor,
-    segmentor=_base_.segmentor)
 # GTA5 alone, random 800x800 crops, 5 images per step (official train_S.py)
 train_dataloader = dict(
     batch_size=_base_.pretrain_batch_size,

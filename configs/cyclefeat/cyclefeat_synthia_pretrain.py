@@ -9,11 +9,7 @@ _base_ = [
     '../_base_/schedules/cyclefeat_pretrain_adam.py',
 ]
 num_classes = 16  # SYNTHIA's 16 Cityscapes classes (Table 2)
-model = dict(
-    type='SourceOnly',
-    data_preprocessor=_base_.data_preprocessor,
-    segmentor=dict(
-        _base_.segmentor, decode_head=dict(num_classes=num_classes)))
+model = dict(segmentor=dict(decode_head=dict(num_classes=num_classes)))
 # SYNTHIA alone, random 800x800 crops (of images widened to 1348x800), 5
 # images per step (official train_S.py)
 train_dataloader = dict(

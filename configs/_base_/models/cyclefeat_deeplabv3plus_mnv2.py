@@ -91,3 +91,11 @@ segmentor = dict(
     train_cfg=dict(),
     # official model_val: whole images (2048x1024 Cityscapes val)
     test_cfg=dict(mode='whole'))
+
+# The model of the source pre-training stage (Sec. 4: the segmentor trained
+# with the cross-entropy on source images alone); cyclefeat_mnv2.py turns
+# it into the adaptation model.
+model = dict(
+    type='SourceOnly',
+    data_preprocessor=data_preprocessor,
+    segmentor=segmentor)

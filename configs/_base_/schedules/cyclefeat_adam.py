@@ -34,15 +34,18 @@ optim_wrapper = dict(
 # Segmentor lr: "polynomial decay of power 0.9 ... decreased to 0" (Sec. 4);
 # official: constant until --start_decay_step_segmentator 20000 (while the
 # segmentor is frozen), then poly 0.9 over --decay_steps_segmentator 60000.
-param_scheduler = dict(segmentor=[
-    dict(
-        type='PolyLR',
-        power=0.9,
-        eta_min=0.0,
-        begin=segmentor_frozen_iters,
-        end=max_iters,
-        by_epoch=False)
-])
+# The other optimizers keep their lr (default: no scheduler).
+param_scheduler = dict(
+    default=[],
+    segmentor=[
+        dict(
+            type='PolyLR',
+            power=0.9,
+            eta_min=0.0,
+            begin=segmentor_frozen_iters,
+            end=max_iters,
+            by_epoch=False)
+    ])
 
 # official --val_interval 2000, checkpoints every 10000 steps
 train_cfg = dict(

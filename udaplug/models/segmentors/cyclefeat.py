@@ -346,13 +346,13 @@ class CycleFeat(BaseUDASegmentor):
             fake_out=fake_out)
         self.record_visualization(
             source_image=(source['inputs'], 'input'),
-            translated_source=(fake_t, 'tanh'),
-            reconstructed_source=(rec_s, 'tanh'),
+            translated_source_image=(fake_t, 'tanh'),
+            reconstructed_source_image=(rec_s, 'tanh'),
             target_image=(target['inputs'], 'input'),
-            translated_target=(fake_s, 'tanh'),
-            reconstructed_target=(rec_t, 'tanh'),
-            target_prediction=(ref_t['seg'] if ref_t is not None else None,
-                               'logits'))
+            translated_target_image=(fake_s, 'tanh'),
+            reconstructed_target_image=(rec_t, 'tanh'),
+            target_pred=(ref_t['seg'] if ref_t is not None else None,
+                         'logits'))
         return log_vars, cache
 
     def sem_losses(self, fake_out: dict, ref_s: dict,
