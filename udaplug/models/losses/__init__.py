@@ -1,6 +1,8 @@
 from .domain_adversarial_loss import DomainAdversarialLoss
+from .semantic_consistency_loss import SemanticConsistencyLoss
+from .symmetric_cross_entropy import SymmetricCrossEntropyLoss
 
-__all__ = ['DomainAdversarialLoss']
-from .semantic_consistency_loss import SemanticConsistencyLoss  # noqa: E402
-
-__all__ += ['SemanticConsistencyLoss']
+__all__ = [
+    'DomainAdversarialLoss', 'SemanticConsistencyLoss',
+    'SymmetricCrossEntropyLoss'
+]
