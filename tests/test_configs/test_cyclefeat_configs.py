@@ -6,28 +6,29 @@ import os.path as osp
 
 import pytest
 import torch
-from uda_helpers import REPO_ROOT, shrink_for_cpu
 
 from udaplug.apis import build_runner, load_config, trainable_networks
 from udaplug.engine.optimizers import plan_optimizers
 
 ADAPT = {
-    'cyclefeat/cyclefeat_gta_adapt.py': dict(classes=19, lr=1e-5, sem=True,
-                                             feat=True),
-    'cyclefeat/cyclefeat_synthia_adapt.py': dict(classes=16, lr=5e-6,
-                                                 sem=True, feat=True),
-    'cyclefeat_ablations/cyclefeat_gta_no_sem_no_feat.py': dict(
-        classes=19, lr=1e-5, sem=False, feat=False),
-    'cyclefeat_ablations/cyclefeat_gta_no_sem.py': dict(
-        classes=19, lr=1e-5, sem=False, feat=True),
-    'cyclefeat_ablations/cyclefeat_gta_no_feat.py': dict(
-        classes=19, lr=1e-5, sem=True, feat=False),
+    'cyclefeat/cyclefeat_gta_adapt.py':
+    dict(classes=19, lr=1e-5, sem=True, feat=True),
+    'cyclefeat/cyclefeat_synthia_adapt.py':
+    dict(classes=16, lr=5e-6, sem=True, feat=True),
+    'cyclefeat_ablations/cyclefeat_gta_no_sem_no_feat.py':
+    dict(classes=19, lr=1e-5, sem=False, feat=False),
+    'cyclefeat_ablations/cyclefeat_gta_no_sem.py':
+    dict(classes=19, lr=1e-5, sem=False, feat=True),
+    'cyclefeat_ablations/cyclefeat_gta_no_feat.py':
+    dict(classes=19, lr=1e-5, sem=True, feat=False),
 }
 PRETRAIN = {
     'cyclefeat/cyclefeat_gta_pretrain.py': 19,
     'cyclefeat/cyclefeat_synthia_pretrain.py': 16,
 }
 DATA_ROOTS = ('gta5', 'synthia', 'cityscapes')
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def config(name):
@@ -57,14 +58,14 @@ def test_segmentor_settings():
     assert cfg.train_dataloader.dataset.type == 'GTA5Dataset'
     pipeline = cfg.train_dataloader.dataset.pipeline
     assert 'Resize' not in types(pipeline)
-    assert [t for t in pipeline if t['type'] == 'RandomCrop'
-            ][0]['crop_size'] == (800, 800)
+    assert [t for t in pipeline
+            if t['type'] == 'RandomCrop'][0]['crop_size'] == (800, 800)
     adam = cfg.optim_wrapper.segmentor.optimizer
     assert (adam.type, adam.lr, adam.betas) == ('Adam', 1e-4, (0.9, 0.999))
     assert 'weight_decay' not in adam
     poly = cfg.param_scheduler[0]
-    assert (poly.type, poly.power, poly.begin, poly.end) == ('PolyLR', 0.9,
-                                                             0, 90000)
+    assert (poly.type, poly.power, poly.begin, poly.end) == ('PolyLR', 0.9, 0,
+                                                             90000)
 
 
 @pytest.mark.parametrize('name', sorted(ADAPT))
@@ -128,10 +129,17 @@ def test_adaptation_settings(name):
     ]
 
 
-def shrink(cfg, demo_data, tmp_path, frozen_iters=0):
-    """One iteration at 128x64 on the demo fixture, narrow generators and
-    discriminators (the MobileNet-v2 segmentor as configured), random
-    initialisation instead of checkpoint files."""
+@pytest.fixture
+def shrink(shrink_for_cpu, demo_data, tmp_path):
+    """``shrink(cfg, frozen_iters=0)``: one iteration at 128x64 on the
+    demo fixture, narrow generators and discriminators (the MobileNet-v2
+    segmentor as configured), random initialisation instead of checkpoint
+    files."""
+    return lambda cfg, frozen_iters=0: _shrink(cfg, shrink_for_cpu, demo_data,
+                                               tmp_path, frozen_iters)
+
+
+def _shrink(cfg, shrink_for_cpu, demo_data, tmp_path, frozen_iters):
     cfg = shrink_for_cpu(
         cfg, {f'data/{name}': f'{demo_data}/{name}'
               for name in DATA_ROOTS},
@@ -164,8 +172,8 @@ def train_and_losses(cfg):
 
 
 @pytest.mark.parametrize('name', sorted(PRETRAIN))
-def test_pretrain_one_iteration_on_native_data(name, demo_data, tmp_path):
-    cfg = shrink(config(name), demo_data, tmp_path)
+def test_pretrain_one_iteration_on_native_data(name, shrink):
+    cfg = shrink(config(name))
     runner, losses = train_and_losses(cfg)
     assert 'decode.loss_ce' in losses
     hub = runner.message_hub
@@ -175,16 +183,18 @@ def test_pretrain_one_iteration_on_native_data(name, demo_data, tmp_path):
 
 
 @pytest.mark.parametrize('name', sorted(ADAPT))
-def test_adaptation_one_iteration_on_native_data(name, demo_data, tmp_path):
+def test_adaptation_one_iteration_on_native_data(name, shrink, tmp_path):
     expect = ADAPT[name]
-    cfg = shrink(config(name), demo_data, tmp_path)
+    cfg = shrink(config(name))
     runner, losses = train_and_losses(cfg)
     discs = ['img'] + ['feat'] * expect['feat']
     expected = {'decode.loss_ce', 'loss_cycle_s', 'loss_cycle_t'}
     expected |= {f'loss_adv_{d}_{x}' for d in discs for x in 'st'}
     expected |= {
         f'disc_{d}_{x}.loss_{domain}'
-        for d in discs for x in 'st' for domain in ('source', 'target')
+        for d in discs
+        for x in 'st'
+        for domain in ('source', 'target')
     }
     if expect['sem']:
         expected |= {'loss_sem_s', 'loss_sem_t'}
@@ -193,16 +203,15 @@ def test_adaptation_one_iteration_on_native_data(name, demo_data, tmp_path):
     assert osp.isfile(osp.join(str(tmp_path), 'vis', 'iter_00000001.png'))
 
 
-def test_missing_imagenet_checkpoint_names_file_and_command(
-        demo_data, tmp_path):
-    cfg = shrink(config('cyclefeat/cyclefeat_gta_pretrain.py'), demo_data,
-                 tmp_path)
-    cfg.model.segmentor.backbone.init_cfg = dict(
-        type='Pretrained',
-        checkpoint=str(tmp_path / 'mobilenet_v2_imagenet.pth'),
-        prefix='backbone.')
+def test_missing_imagenet_checkpoint_names_file_and_command(shrink, tmp_path):
+    cfg = shrink(config('cyclefeat/cyclefeat_gta_pretrain.py'))
+    init = config('cyclefeat/cyclefeat_gta_pretrain.py'
+                  ).model.segmentor.backbone.init_cfg
+    init.checkpoint = str(tmp_path / 'mobilenet_v2_imagenet.pth')
+    cfg.model.segmentor.backbone.init_cfg = init
     with pytest.raises(FileNotFoundError) as err:
         build_runner(cfg).train()
     message = str(err.value)
-    assert 'mobilenet_v2_imagenet.pth' in message
-    assert 'tools/convert_models/mobilenet_v2.py' in message
+    assert str(tmp_path / 'mobilenet_v2_imagenet.pth') in message
+    assert 'mobilenet_v2-b0353104.pth' in message
+    assert 'python tools/convert_models/mobilenet_v2.py' in message

@@ -7,15 +7,14 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn.functional as F
-from gioada_helpers import RecordingOptimWrapper
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapperDict
-from uda_helpers import REPO_ROOT, uda_batch
 
 from udaplug.models.uda import NonFiniteLossError
 from udaplug.registry import MODELS
 
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MODEL_CFG = osp.join(REPO_ROOT, 'configs', '_base_', 'models',
                      'cyclefeat_mnv2.py')
 NUM_CLASSES = 4
@@ -61,21 +60,27 @@ def build(**changes):
     return model.train()
 
 
-def sgd_wrappers(model, scales=None) -> OptimWrapperDict:
-    """SGD (lr 1, no momentum) for every trainable network, the generators
-    in one group; each records the gradients it steps with."""
+@pytest.fixture
+def sgd_wrappers(recording_optim_wrapper):
+    """``sgd_wrappers(model, scales=None)``: SGD (lr 1, no momentum) for
+    every trainable network, the generators in one group; each records the
+    gradients it steps with (``scales``: loss scales by optimizer)."""
+    return lambda model, scales=None: _sgd_wrappers(
+        model, recording_optim_wrapper, scales)
+
+
+def _sgd_wrappers(model, wrapper_cls, scales=None) -> OptimWrapperDict:
     scales = scales or {}
 
     def wrapper(name, params):
-        return RecordingOptimWrapper(
+        return wrapper_cls(
             torch.optim.SGD(params, lr=1.0), scale=scales.get(name, 1.0))
 
     wrappers = dict(
         segmentor=wrapper('segmentor', model.segmentor.parameters()),
         generators=wrapper(
             'generators',
-            list(model.gen_st.parameters()) +
-            list(model.gen_ts.parameters())))
+            list(model.gen_st.parameters()) + list(model.gen_ts.parameters())))
     wrappers['generators'].network_names = list(GENERATORS)
     for name in model.discriminator_names:
         wrappers[name] = wrapper(name, getattr(model, name).parameters())
@@ -90,8 +95,14 @@ def lsgan(out, label):
     return ((out - label)**2).mean()
 
 
-def reference_losses(ref, batch, sem_weight, feat_weight, img_weight=1.0,
-                     cycle_weight=10.0, adapt=False, ce_to_generator=False):
+def reference_losses(ref,
+                     batch,
+                     sem_weight,
+                     feat_weight,
+                     img_weight=1.0,
+                     cycle_weight=10.0,
+                     adapt=False,
+                     ce_to_generator=False):
     """Every term of Eq. (8) from the networks of ``ref`` (a copy of the
     model before its step): ``(generator loss, segmentor loss,
     discriminator name -> loss)`` as the official code defines them."""
@@ -104,11 +115,11 @@ def reference_losses(ref, batch, sem_weight, feat_weight, img_weight=1.0,
         out_s = seg(src['inputs'], mode='outputs', features=True)
         out_t = seg(tgt['inputs'], mode='outputs', features=True)
     fake_t, fake_s = ref.gen_st(x_s), ref.gen_ts(x_t)
-    gen = img_weight * (lsgan(ref.disc_img_t(fake_t), 0.9) +
-                        lsgan(ref.disc_img_s(fake_s), 0.9))
-    gen = gen + cycle_weight * (
-        (ref.gen_ts(fake_t) - x_s).abs().mean() +
-        (ref.gen_st(fake_s) - x_t).abs().mean())
+    gen = img_weight * (
+        lsgan(ref.disc_img_t(fake_t), 0.9) +
+        lsgan(ref.disc_img_s(fake_s), 0.9))
+    gen = gen + cycle_weight * ((ref.gen_ts(fake_t) - x_s).abs().mean() +
+                                (ref.gen_st(fake_s) - x_t).abs().mean())
     seg_in_t = ref.from_tanh_range(fake_t)
     seg_in_s = ref.from_tanh_range(fake_s)
     if adapt:
@@ -167,8 +178,9 @@ def reference_losses(ref, batch, sem_weight, feat_weight, img_weight=1.0,
 def grads_of(loss, params):
     params = list(params)
     grads = torch.autograd.grad(loss, params, allow_unused=True)
-    return [torch.zeros_like(p) if g is None else g
-            for p, g in zip(params, grads)]
+    return [
+        torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)
+    ]
 
 
 def assert_grads(recorded, expected, what):
@@ -188,9 +200,9 @@ def gen_params(model):
 
 # ----------------------------------------------------------------------
 # Phase 1: segmentor frozen
-@pytest.mark.parametrize('img_weight,cycle_weight', [(1.0, 10.0),
-                                                     (0.0, 0.0)])
-def test_frozen_phase_matches_reference(img_weight, cycle_weight):
+@pytest.mark.parametrize('img_weight,cycle_weight', [(1.0, 10.0), (0.0, 0.0)])
+def test_frozen_phase_matches_reference(img_weight, cycle_weight, sgd_wrappers,
+                                        uda_batch):
     """Before segmentor_frozen_iters: no segmentor weight changes, the
     feature discriminators do not train, and the generators get the
     gradient of L_img + L_cycle + L_sem, L_sem through the frozen segmentor
@@ -228,13 +240,14 @@ def test_frozen_phase_matches_reference(img_weight, cycle_weight):
                               getattr(ref, name).parameters()), name)
 
 
-def test_frozen_phase_without_sem_gives_another_gradient():
+def test_frozen_phase_without_sem_gives_another_gradient(
+        sgd_wrappers, uda_batch):
     """L_sem really is in the generators' gradient: without it the step
     differs."""
     batch = uda_batch(NUM_CLASSES, (32, 32), (32, 32))
     moves = []
-    for sem_loss in (dict(type='SemanticConsistencyLoss', loss_weight=1.0),
-                     None):
+    for sem_loss in (dict(type='SemanticConsistencyLoss',
+                          loss_weight=1.0), None):
         model = build(sem_loss=sem_loss)
         optims = sgd_wrappers(model)
         at_iteration(0)
@@ -250,7 +263,8 @@ def test_frozen_phase_without_sem_gives_another_gradient():
     (True, None),
     (False, dict(segmentor=8.0, generators=2.0, disc_feat_t=4.0)),
 ])
-def test_adaptation_phase_matches_reference(ce_to_generator, scales):
+def test_adaptation_phase_matches_reference(ce_to_generator, scales,
+                                            sgd_wrappers, uda_batch):
     """From segmentor_frozen_iters: the segmentor gets L_sem + L_feat
     (generator side) + L_ce^s, the generators L_img + L_cycle + L_sem +
     L_feat (+ L_ce^s with ce_to_generator), the feature discriminators
@@ -266,16 +280,13 @@ def test_adaptation_phase_matches_reference(ce_to_generator, scales):
     batch = uda_batch(NUM_CLASSES, (32, 32), (32, 32))
     at_iteration(3)
     log_vars = model.train_step(batch, optims)
-    assert {'loss_adv_feat_t', 'loss_adv_feat_s', 'decode.loss_ce',
-            'disc_feat_s.loss_target'} <= set(log_vars)
+    assert {
+        'loss_adv_feat_t', 'loss_adv_feat_s', 'decode.loss_ce',
+        'disc_feat_s.loss_target'
+    } <= set(log_vars)
 
     gen, seg_loss, discs = reference_losses(
-        ref,
-        batch,
-        0.5,
-        0.7,
-        adapt=True,
-        ce_to_generator=ce_to_generator)
+        ref, batch, 0.5, 0.7, adapt=True, ce_to_generator=ce_to_generator)
     assert_grads(optims['generators'].recorded, grads_of(gen, gen_params(ref)),
                  'generators')
     assert_grads(optims['segmentor'].recorded,
@@ -286,7 +297,7 @@ def test_adaptation_phase_matches_reference(ce_to_generator, scales):
                               getattr(ref, name).parameters()), name)
 
 
-def test_segmentor_batchnorm_statistics_stay_frozen():
+def test_segmentor_batchnorm_statistics_stay_frozen(sgd_wrappers, uda_batch):
     model = build(segmentor_frozen_iters=0)
     bn = [
         m for m in model.segmentor.modules()
@@ -294,8 +305,8 @@ def test_segmentor_batchnorm_statistics_stay_frozen():
     ]
     before = [m.running_mean.clone() for m in bn]
     at_iteration(0)
-    model.train_step(uda_batch(NUM_CLASSES, (32, 32), (32, 32)),
-                     sgd_wrappers(model))
+    model.train_step(
+        uda_batch(NUM_CLASSES, (32, 32), (32, 32)), sgd_wrappers(model))
     assert all(torch.equal(m.running_mean, b) for m, b in zip(bn, before))
 
 
@@ -330,13 +341,31 @@ def test_networks_must_match_the_settings():
     assert build().encoder_channels() == FEAT_CHANNELS
 
 
+def test_generators_share_one_optimizer(sgd_wrappers, uda_batch):
+    model = build()
+    optims = sgd_wrappers(model)
+    group = optims['generators']
+    del group.network_names
+    optims = OptimWrapperDict(
+        gen_st=group,
+        gen_ts=type(group)(torch.optim.SGD(model.gen_ts.parameters(), lr=1)),
+        **{
+            k: v
+            for k, v in optims.items() if k != 'generators'
+        })
+    at_iteration(0)
+    with pytest.raises(ValueError, match='must share one optimizer'):
+        model.train_step(uda_batch(NUM_CLASSES, (32, 32), (32, 32)), optims)
+
+
 @pytest.mark.parametrize('network,it,loss', [
     ('disc_img_t', 0, 'loss_adv_img_t'),
     ('gen_ts', 0, 'loss_adv_img_s'),
     ('segmentor', 0, 'loss_sem_t'),
     ('disc_feat_s', 1, 'loss_adv_feat_s'),
 ])
-def test_non_finite_loss_stops_with_its_name(network, it, loss):
+def test_non_finite_loss_stops_with_its_name(network, it, loss, sgd_wrappers,
+                                             uda_batch):
     model = build(segmentor_frozen_iters=1)
     with torch.no_grad():
         for p in getattr(model, network).parameters():
@@ -347,7 +376,7 @@ def test_non_finite_loss_stops_with_its_name(network, it, loss):
             uda_batch(NUM_CLASSES, (32, 32), (32, 32)), sgd_wrappers(model))
 
 
-def test_translate_source_and_visualisation():
+def test_translate_source_and_visualisation(sgd_wrappers, uda_batch):
     model = build()
     assert model.can_translate_source
     batch = uda_batch(NUM_CLASSES, (30, 42), (32, 32))
@@ -360,6 +389,8 @@ def test_translate_source_and_visualisation():
     model.train_step(
         uda_batch(NUM_CLASSES, (32, 32), (32, 32)), sgd_wrappers(model))
     vis = model.visualization_outputs()
-    assert {'source_image', 'translated_source_image',
-            'translated_target_image', 'target_pred'} <= set(vis)
+    assert {
+        'source_image', 'translated_source_image', 'translated_target_image',
+        'target_pred'
+    } <= set(vis)
     assert vis['translated_source_image'].shape == (3, 32, 32)

@@ -7,13 +7,13 @@ import pytest
 import torch
 import torchvision
 from mmengine.config import Config
-from uda_helpers import REPO_ROOT, load_tool
 
 from udaplug.models.utils import FrozenStatsBN
 from udaplug.models.utils.mobilenet_v2_checkpoint import (
     MobileNetV2ConversionError, convert_mobilenet_v2)
 from udaplug.registry import MODELS
 
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MODEL_CFG = osp.join(REPO_ROOT, 'configs', '_base_', 'models',
                      'cyclefeat_deeplabv3plus_mnv2.py')
 
@@ -73,7 +73,8 @@ def test_mmpretrain_layout_and_errors():
         convert_mobilenet_v2({'conv.weight': torch.zeros(1)})
 
 
-def test_converter_tool_output_initialises_the_config_backbone(tmp_path):
+def test_converter_tool_output_initialises_the_config_backbone(
+        tmp_path, load_tool):
     tv = random_torchvision_mobilenet()
     src, dst = tmp_path / 'mobilenet_v2-b0353104.pth', tmp_path / 'out.pth'
     torch.save(tv.state_dict(), src)

@@ -54,14 +54,18 @@ segmentor = dict(
         out_indices=(1, 2, 4, 6),
         norm_cfg=norm_cfg,
         act_cfg=dict(type='ReLU6'),
-        # ImageNet MobileNet-v2: make the file with
-        #   wget https://download.pytorch.org/models/mobilenet_v2-b0353104.pth
-        #   python tools/convert_models/mobilenet_v2.py \
-        #       mobilenet_v2-b0353104.pth checkpoints/mobilenet_v2_imagenet.pth
+        # ImageNet MobileNet-v2; `hint` (udaplug's key) is quoted when the
+        # file is missing
         init_cfg=dict(
             type='Pretrained',
             checkpoint=pretrained_backbone,
-            prefix='backbone.')),
+            prefix='backbone.',
+            hint='download torchvision\'s ImageNet MobileNet-v2 '
+            '(https://download.pytorch.org/models/mobilenet_v2-b0353104.pth)'
+            ' and run python tools/convert_models/mobilenet_v2.py '
+            f'mobilenet_v2-b0353104.pth {pretrained_backbone} (mmpretrain\'s '
+            'mobilenet_v2_batch256_imagenet_20200708-3b2dc3af.pth converts '
+            'too); see docs/cyclefeat.md')),
     decode_head=dict(
         type='DepthwiseSeparableASPPHead',
         in_channels=320,

@@ -242,7 +242,13 @@ class CycleFeat(BaseUDASegmentor):
         align = self.align_features and it >= self.feature_alignment_start
         seg_optim = self.optimizer_of(optim_wrapper, 'segmentor')
         gen_optim = self.optimizer_of(optim_wrapper, GEN_ST)
-        gen_optim_ts = self.optimizer_of(optim_wrapper, GEN_TS)
+        if self.optimizer_of(optim_wrapper, GEN_TS) is not gen_optim:
+            # one loss (the cycle terms) spans both generators: one
+            # backward, one loss scale
+            raise ValueError(
+                'CycleFeat: gen_st and gen_ts must share one optimizer; '
+                "group them: optim_wrapper=dict(generators=dict(networks="
+                "['gen_st', 'gen_ts']), ...)")
         disc_names = [DISC_IMG_S, DISC_IMG_T]
         if align:
             disc_names += [DISC_FEAT_S, DISC_FEAT_T]
@@ -255,7 +261,7 @@ class CycleFeat(BaseUDASegmentor):
                                                   gen_optim, adapt_segmentor,
                                                   align)
             log_vars.update(self.discriminator_step(cache, disc_optims))
-        optims = [gen_optim] + [gen_optim_ts] * (gen_optim_ts is not gen_optim)
+        optims = [gen_optim]
         if adapt_segmentor:
             optims.append(seg_optim)
         self.step(*optims, *disc_optims.values())
