@@ -15,6 +15,7 @@ from udaplug.models.discriminators.strided_patch_discriminator import SamePad2d
 from udaplug.models.generators import ResnetTransformGenerator
 from udaplug.models.losses import SemanticConsistencyLoss
 from udaplug.models.utils import FrozenStatsBN, ImageHistoryBuffer, RNGStream
+from udaplug.models.utils.packed_state import unpack_state
 from udaplug.registry import MODELS
 
 
@@ -202,7 +203,8 @@ def test_buffer_state_round_trip():
         ImageHistoryBuffer(buffer_size=2).load_state_dict(state)
     volatile = ImageHistoryBuffer(buffer_size=4, persistent=False)
     volatile.query(torch.zeros(1, 3, 2, 2))
-    assert save_load(volatile.state_dict())['_extra_state'] == dict(images=[])
+    assert unpack_state(save_load(
+        volatile.state_dict())['_extra_state']) == dict(images=[])
 
 
 class Stochastic(torch.nn.Module):

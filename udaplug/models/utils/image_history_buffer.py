@@ -1,9 +1,11 @@
 """mmagic's GAN image history buffer, saved with the model."""
-from typing import Any, Dict
+from typing import List
 
 import torch
 from mmagic.models.editors.cyclegan.cyclegan_modules import GANImageBuffer
 from torch import Tensor, nn
+
+from .packed_state import pack_state, unpack_state
 
 
 class ImageHistoryBuffer(nn.Module):
@@ -53,15 +55,19 @@ class ImageHistoryBuffer(nn.Module):
                     stored[i] = image.to(images.device)
         return self.buffer.query(images.detach())
 
-    def get_extra_state(self) -> Dict[str, Any]:
-        if not self.persistent or self.buffer_size == 0:
-            return dict(images=[])
-        return dict(images=list(self.buffer.image_buffer))
+    @property
+    def images(self) -> List[Tensor]:
+        """The stored images, (1, C, H, W) each."""
+        return list(self.buffer.image_buffer) if self.buffer_size else []
 
-    def set_extra_state(self, state: Dict[str, Any]) -> None:
+    def get_extra_state(self) -> Tensor:
+        images = self.images if self.persistent else []
+        return pack_state(dict(images=[img.cpu() for img in images]))
+
+    def set_extra_state(self, packed: Tensor) -> None:
         if not self.persistent or self.buffer_size == 0:
             return
-        images = list(state['images'])
+        images = list(unpack_state(packed)['images'])
         if len(images) > self.buffer_size:
             raise ValueError(
                 f'{type(self).__name__}: the checkpoint holds {len(images)} '

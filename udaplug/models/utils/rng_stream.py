@@ -4,7 +4,9 @@ from typing import Iterator, Optional
 
 import numpy as np
 import torch
-from torch import nn
+from torch import Tensor, nn
+
+from .packed_state import pack_state, unpack_state
 
 
 def _numpy_state_to_dict(state: tuple) -> dict:
@@ -28,7 +30,7 @@ class RNGStream(nn.Module):
     generator, the current CUDA device's generator and numpy's global
     generator are swapped for the stream's own inside :meth:`fork`, and the
     stream's states are part of the model's state dict (``<name>._extra_
-    state``).
+    state``, packed into one uint8 tensor, see :func:`pack_state`).
 
     Resuming a run then continues the model's random draws exactly: the
     runner re-seeds the global generators on resume and replays the data
@@ -80,11 +82,17 @@ class RNGStream(nn.Module):
                     self._cuda = torch.cuda.get_rng_state(devices[0])
                 np.random.set_state(numpy_state)
 
-    def get_extra_state(self) -> dict:
+    def state(self) -> dict:
+        """The stream's seed and generator states (None before first
+        use)."""
         return dict(
             seed=self.seed, cpu=self._cpu, cuda=self._cuda, numpy=self._numpy)
 
-    def set_extra_state(self, state: dict) -> None:
+    def get_extra_state(self) -> Tensor:
+        return pack_state(self.state())
+
+    def set_extra_state(self, packed: Tensor) -> None:
+        state = unpack_state(packed)
         self.seed = state['seed']
         self._cpu = state['cpu']
         self._cuda = state['cuda']
