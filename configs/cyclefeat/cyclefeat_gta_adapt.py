@@ -22,5 +22,11 @@ model = dict(
         init_cfg=dict(
             type='Pretrained',
             checkpoint=pretrained_segmentor,
-            prefix='segmentor.'),
+            prefix='segmentor.',
+            # quoted when the file is missing (udaplug's key)
+            hint='the first stage of configs/cyclefeat_gta.py writes it: run '
+            'python tools/train.py configs/cyclefeat_gta.py (both stages), or '
+            'train configs/cyclefeat/cyclefeat_gta_pretrain.py and pass its '
+            'checkpoint with --cfg-options '
+            'model.segmentor.init_cfg.checkpoint=FILE'),
         backbone=dict(init_cfg=None)))

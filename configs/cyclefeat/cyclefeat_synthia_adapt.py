@@ -15,7 +15,14 @@ model = dict(
         init_cfg=dict(
             type='Pretrained',
             checkpoint=pretrained_segmentor,
-            prefix='segmentor.'),
+            prefix='segmentor.',
+            # quoted when the file is missing (udaplug's key)
+            hint='the first stage of configs/cyclefeat_synthia.py writes '
+            'it: run python tools/train.py configs/cyclefeat_synthia.py '
+            '(both stages), or train '
+            'configs/cyclefeat/cyclefeat_synthia_pretrain.py and pass its '
+            'checkpoint with --cfg-options '
+            'model.segmentor.init_cfg.checkpoint=FILE'),
         backbone=dict(init_cfg=None),
         decode_head=dict(num_classes=num_classes)))
 # "1 x 10^-5 and 5 x 10^-6 for the adaptation from the GTA and SYNTHIA

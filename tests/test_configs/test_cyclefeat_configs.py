@@ -215,3 +215,28 @@ def test_missing_imagenet_checkpoint_names_file_and_command(shrink, tmp_path):
     assert str(tmp_path / 'mobilenet_v2_imagenet.pth') in message
     assert 'mobilenet_v2-b0353104.pth' in message
     assert 'python tools/convert_models/mobilenet_v2.py' in message
+
+
+@pytest.mark.parametrize('name,pipeline', [
+    ('cyclefeat/cyclefeat_gta_adapt.py', 'cyclefeat_gta'),
+    ('cyclefeat/cyclefeat_synthia_adapt.py', 'cyclefeat_synthia'),
+])
+def test_missing_pretrained_segmentor_names_file_and_stage(
+        name, pipeline, tmp_path):
+    """The adaptation stage alone, without the checkpoint of the source
+    pre-training: the error names the file and the stage that writes it."""
+    from udaplug.registry import MODELS
+    cfg = config(name)
+    missing = str(tmp_path / 'iter_90000.pth')
+    cfg.model.segmentor.init_cfg.checkpoint = missing
+    for gen in cfg.model.generators.values():
+        gen.update(base_channels=4, num_blocks=1)
+    for disc in cfg.model.discriminators.values():
+        disc.channels = (4, 4, 4, 4)
+    model = MODELS.build(cfg.model)
+    with pytest.raises(FileNotFoundError) as err:
+        model.init_weights()
+    message = str(err.value)
+    assert missing in message and '"segmentor"' in message
+    assert f'python tools/train.py configs/{pipeline}.py' in message
+    assert f'configs/cyclefeat/{pipeline}_pretrain.py' in message

@@ -3,6 +3,7 @@ each phase against a reference computed by hand from a copy of the model
 (the gradient every network receives), NaN reporting, translation."""
 import copy
 import os.path as osp
+import re
 
 import pytest
 import torch
@@ -338,6 +339,9 @@ def test_networks_must_match_the_settings():
     cfg['discriminators']['disc_img_s']['in_channels'] = 4
     with pytest.raises(ValueError, match='disc_img_s takes in_channels=4'):
         MODELS.build(cfg)
+    for value in (-1.0, float('nan')):
+        with pytest.raises(ValueError, match='feat_loss_weight must be >= 0'):
+            MODELS.build(tiny_cfg(feat_loss_weight=value))
     assert build().encoder_channels() == FEAT_CHANNELS
 
 
@@ -358,22 +362,72 @@ def test_generators_share_one_optimizer(sgd_wrappers, uda_batch):
         model.train_step(uda_batch(NUM_CLASSES, (32, 32), (32, 32)), optims)
 
 
-@pytest.mark.parametrize('network,it,loss', [
-    ('disc_img_t', 0, 'loss_adv_img_t'),
-    ('gen_ts', 0, 'loss_adv_img_s'),
-    ('segmentor', 0, 'loss_sem_t'),
-    ('disc_feat_s', 1, 'loss_adv_feat_s'),
-])
-def test_non_finite_loss_stops_with_its_name(network, it, loss, sgd_wrappers,
-                                             uda_batch):
+def _nan_weight(obj, attr):
+    return lambda model: setattr(obj(model), attr, float('nan'))
+
+
+def _nan_network(name):
+
+    def spoil(model):
+        with torch.no_grad():
+            for p in getattr(model, name).parameters():
+                p.fill_(float('nan'))
+
+    return spoil
+
+
+def _nan_history(model):
+    # translations from the history are what only D_T sees
+    query = model.buffer_t.query
+    model.buffer_t.query = lambda x: query(x) * float('nan')
+
+
+# One way to make each of the seven losses of Eq. (8)-(9) NaN, the
+# iteration (phase) it is computed in, and the name training stops with.
+NAN_LOSSES = {
+    'L_img': (_nan_weight(lambda m: m,
+                          'img_loss_weight'), 0, 'loss_adv_img_t'),
+    'L_cycle': (_nan_weight(lambda m: m,
+                            'cycle_loss_weight'), 0, 'loss_cycle_s'),
+    'L_sem': (_nan_weight(lambda m: m.sem_loss,
+                          'loss_weight'), 0, 'loss_sem_t'),
+    'L_feat': (_nan_network('disc_feat_t'), 1, 'loss_adv_feat_t'),
+    'L_ce': (_nan_weight(lambda m: m.segmentor.decode_head.loss_decode,
+                         'loss_weight'), 1, 'decode.loss_ce'),
+    'D image': (_nan_history, 0, 'disc_img_t.loss_source'),
+    'D feature':
+    (_nan_weight(lambda m: m,
+                 'feat_disc_loss_weight'), 1, 'disc_feat_t.loss_source'),
+}
+
+
+@pytest.mark.parametrize('term', sorted(NAN_LOSSES))
+def test_non_finite_loss_stops_with_its_name(term, sgd_wrappers, uda_batch):
+    """A NaN in any of the seven losses stops the step before any network
+    steps, with the loss's name."""
+    spoil, it, loss = NAN_LOSSES[term]
     model = build(segmentor_frozen_iters=1)
-    with torch.no_grad():
-        for p in getattr(model, network).parameters():
-            p.fill_(float('nan'))
+    optims = sgd_wrappers(model)
+    spoil(model)
     at_iteration(it)
-    with pytest.raises(NonFiniteLossError, match=f'"{loss}"'):
-        model.train_step(
-            uda_batch(NUM_CLASSES, (32, 32), (32, 32)), sgd_wrappers(model))
+    with pytest.raises(NonFiniteLossError, match=f'"{re.escape(loss)}"'):
+        model.train_step(uda_batch(NUM_CLASSES, (32, 32), (32, 32)), optims)
+    assert all(o.recorded is None for o in optims.values())
+
+
+def test_nan_weights_name_the_network_they_spoil(sgd_wrappers, uda_batch):
+    """NaN weights in a network stop training with the first loss they
+    reach."""
+    for network, loss in (('disc_img_t', 'loss_adv_img_t'),
+                          ('gen_ts', 'loss_adv_img_s'), ('segmentor',
+                                                         'loss_sem_t')):
+        model = build(segmentor_frozen_iters=1)
+        _nan_network(network)(model)
+        at_iteration(0)
+        with pytest.raises(NonFiniteLossError, match=f'"{loss}"'):
+            model.train_step(
+                uda_batch(NUM_CLASSES, (32, 32), (32, 32)),
+                sgd_wrappers(model))
 
 
 def test_translate_source_and_visualisation(sgd_wrappers, uda_batch):

@@ -6,7 +6,7 @@
 # instead of 64-128-256-512 channels, the image discriminators with stride 2
 # in the first conv only (their receptive field, 28 pixels, is then about as
 # local on a 64-pixel-high image as the official 94 pixels on a 600x600
-# crop; with four stride-2 convs it would see the whole image), 1,200
+# crop; with four stride-2 convs it would see the whole image), 800
 # iterations instead of 80k with the segmentor frozen for the first quarter
 # (20k of 80k) and its poly decay over the rest. Every loss, weight, label
 # and optimizer is the full config's.
@@ -17,7 +17,7 @@ _base_ = [
     '../../_base_/schedules/cyclefeat_adam.py',
     './cyclefeat_demo_segmentor.py',
 ]
-max_iters = 1200
+max_iters = 800
 frozen_iters = max_iters // 4
 # the stage-1 checkpoint (the pipeline passes it by reference)
 pretrained_segmentor = \

@@ -3,7 +3,7 @@
 # the adaptation stage's segmentor settings (configs/demo/cyclefeat/
 # cyclefeat_demo_adapt.py): batch 1, frozen BatchNorm statistics, Adam lr
 # 1e-4 with weight decay 4e-5, poly decay over the iterations in which the
-# adaptation stage trains its segmentor (the last 900 of 1,200).
+# adaptation stage trains its segmentor (the last 600 of 800).
 _base_ = [
     '../../_base_/default_runtime.py',
     '../../_base_/models/cyclefeat_deeplabv3plus_mnv2.py',
@@ -11,7 +11,7 @@ _base_ = [
     '../../_base_/schedules/cyclefeat_adam.py',
     './cyclefeat_demo_segmentor.py',
 ]
-max_iters = 900
+max_iters = 600
 pretrained_segmentor = \
     'work_dirs/cyclefeat_source_only_demo/pretrain/iter_800.pth'
 model = dict(

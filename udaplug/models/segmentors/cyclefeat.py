@@ -144,7 +144,7 @@ class CycleFeat(BaseUDASegmentor):
                             ('feat_loss_weight',
                              feat_loss_weight), ('segmentor_frozen_iters',
                                                  segmentor_frozen_iters)):
-            if value < 0:
+            if not value >= 0:  # NaN too
                 raise ValueError(f'CycleFeat: {name} must be >= 0, got '
                                  f'{value}')
         self.img_loss_weight = img_loss_weight
@@ -469,9 +469,11 @@ class CycleFeat(BaseUDASegmentor):
         disc = self.network(name)
         loss_fn = self.adversarial_loss(name)
         with optim.optim_context(disc):
+            # named with the network, so that a NaN stops training naming
+            # the discriminator
             losses = {
-                f'loss_{domain}':
+                f'{name}.loss_{domain}':
                 weight * 0.5 * loss_fn(disc(x.detach()), domain, is_disc=True)
                 for domain, x in (('source', source), ('target', target))
             }
-        return self.backward(optim, losses, prefix=f'{name}.')
+        return self.backward(optim, losses)
