@@ -2,18 +2,29 @@
 
     python tools/analysis/benchmark_train.py CONFIG [--shape H W]
         [--target-shape H W] [--iters N] [--warmup N] [--amp]
-        [--cfg-options key=value ...]
+        [--stage NAME] [--at-iter N] [--cfg-options key=value ...]
 
 Trains on random images and labels of the given size (batch size 1 per
 domain unless --batch-size), on the GPU when there is one, else on the CPU.
 Prints the figures; it asserts nothing.
+
+For a pipeline config (``stages=[...]``) it times one train stage (the last
+one unless ``--stage``), with the pipeline's and the stage's
+``cfg_options`` except references to other stages' outputs, and
+``--cfg-options`` applied to the stage's config. ``Pretrained`` weights
+whose file does not exist (e.g. a checkpoint an earlier stage would write)
+are replaced by random ones: the time does not depend on the weights.
+``--at-iter`` sets the iteration the model sees (for methods whose step
+changes with it, e.g. a segmentor frozen for the first iterations).
 """
 import argparse
+import os.path as osp
 import resource
 import time
 
 import torch
-from mmengine.config import DictAction
+from mmengine.config import Config, DictAction
+from mmengine.logging import MessageHub
 from mmengine.optim import build_optim_wrapper
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
@@ -45,8 +56,82 @@ def parse_args(argv=None):
     parser.add_argument('--iters', type=int, default=10)
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--amp', action='store_true')
+    parser.add_argument(
+        '--stage',
+        default=None,
+        help='pipeline configs: the train stage to time (default: the last)')
+    parser.add_argument(
+        '--at-iter',
+        type=int,
+        default=0,
+        help='the training iteration the model sees')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args(argv)
+
+
+def train_stages(nodes, found=None) -> list:
+    """The ``TrainStage`` entries of a pipeline's stages, blocks included,
+    in order."""
+    found = [] if found is None else found
+    for node in nodes:
+        if node.get('type') == 'TrainStage':
+            found.append(node)
+        train_stages(node.get('stages', []), found)
+    return found
+
+
+def without_references(options) -> dict:
+    """``options`` less the values that refer to other stages' outputs."""
+    from udaplug.pipelines.references import iter_references
+    options = dict(options or {})
+    for key in list(options):
+        if any(True for _ in iter_references(options[key])):
+            print(f'not applied (an earlier stage\'s output): {key}='
+                  f'{options.pop(key)}')
+    return options
+
+
+def stage_config(pipeline: Config,
+                 path: str,
+                 name=None,
+                 cfg_options=None) -> Config:
+    """The config of train stage ``name`` (default: the last) of the
+    pipeline config ``pipeline`` read from ``path``."""
+    from udaplug.pipelines.stages.base import merge_cfg_options
+    stages = train_stages(pipeline.stages)
+    names = [s['name'] for s in stages]
+    if not stages or (name is not None and name not in names):
+        raise ValueError(f'{path}: no train stage named {name!r}; its train '
+                         f'stages: {names}')
+    stage = stages[names.index(name)] if name else stages[-1]
+    file = osp.join(osp.dirname(osp.abspath(path)), stage['config'])
+    print(f'pipeline {path}: stage "{stage["name"]}" ({file})')
+    cfg = load_config(file)
+    merge_cfg_options(cfg,
+                      without_references(pipeline.get('stage_cfg_options')))
+    merge_cfg_options(cfg, without_references(stage.get('cfg_options')))
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def drop_missing_pretrained(node) -> None:
+    """Replace every ``Pretrained`` init config whose file does not exist
+    by random initialisation, saying so."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            init = value if key == 'init_cfg' else None
+            if isinstance(init, dict) and init.get('type') == 'Pretrained' \
+                    and '://' not in str(init.get('checkpoint')) \
+                    and not osp.isfile(str(init.get('checkpoint'))):
+                print(f'random weights instead of {init["checkpoint"]} '
+                      '(not found)')
+                node[key] = None
+            else:
+                drop_missing_pretrained(value)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            drop_missing_pretrained(item)
 
 
 def random_batch(shape, batch_size, num_classes, labelled=True):
@@ -73,7 +158,14 @@ def peak_memory_mib(device):
 def main(argv=None):
     args = parse_args(argv)
     register_all_modules()
-    cfg = load_config(args.config, args.cfg_options)
+    from udaplug.pipelines import is_pipeline_config
+    cfg = load_config(args.config)
+    if is_pipeline_config(cfg):
+        cfg = stage_config(cfg, args.config, args.stage, args.cfg_options)
+    elif args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    drop_missing_pretrained(cfg.model)
+    MessageHub.get_current_instance().update_info('iter', args.at_iter)
     if args.amp:
         enable_amp(cfg)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
@@ -119,11 +211,12 @@ def main(argv=None):
     print(f'device: {name}  amp: {args.amp}')
     print(f'source {source_shape}, target {target_shape}, '
           f'batch {args.batch_size}, {args.iters} iterations after '
-          f'{args.warmup} warm-up')
+          f'{args.warmup} warm-up, at iteration {args.at_iter}')
     print(f'time per iteration: {elapsed / args.iters:.3f} s')
     what = 'peak GPU memory allocated' if device == 'cuda' else \
         'peak resident memory of the process'
     print(f'{what}: {peak_memory_mib(device):.0f} MiB')
+    return model
 
 
 if __name__ == '__main__':
