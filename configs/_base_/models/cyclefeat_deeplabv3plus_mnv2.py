@@ -100,6 +100,7 @@ segmentor = dict(
 # with the cross-entropy on source images alone); cyclefeat_mnv2.py turns
 # it into the adaptation model.
 model = dict(
+    _scope_='udaplug',  # see ../default_runtime.py
     type='SourceOnly',
     data_preprocessor=data_preprocessor,
     segmentor=segmentor)

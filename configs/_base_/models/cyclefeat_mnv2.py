@@ -58,6 +58,7 @@ real_is_source = dict(
     target_label=0.0)
 
 model = dict(
+    _scope_='udaplug',  # see ../default_runtime.py
     type='CycleFeat',
     data_preprocessor=_base_.data_preprocessor,
     segmentor=_base_.segmentor,

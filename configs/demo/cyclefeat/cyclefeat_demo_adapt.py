@@ -15,7 +15,7 @@ _base_ = [
     '../../_base_/models/cyclefeat_mnv2.py',
     '../../_base_/datasets/cyclefeat_demo_gta5_to_cityscapes.py',
     '../../_base_/schedules/cyclefeat_adam.py',
-    './cyclefeat_demo_segmentor.py',
+    '../../_base_/models/cyclefeat_demo_mnv2_segmentor.py',
 ]
 max_iters = 800
 frozen_iters = max_iters // 4

@@ -8,7 +8,7 @@ _base_ = [
     '../../_base_/models/cyclefeat_deeplabv3plus_mnv2.py',
     '../../_base_/datasets/cyclefeat_demo_gta5_to_cityscapes.py',
     '../../_base_/schedules/cyclefeat_pretrain_adam.py',
-    './cyclefeat_demo_segmentor.py',
+    '../../_base_/models/cyclefeat_demo_mnv2_segmentor.py',
 ]
 # Random initialisation: the BatchNorm statistics are learned here (BN on
 # batch statistics); the adaptation stage freezes them, as the official

@@ -1,6 +1,7 @@
-# The segmentor of Toldo et al.'s demo configs, as changes to the MobileNet-v2
-# DeepLab-v3+ of configs/_base_/models/cyclefeat_deeplabv3plus_mnv2.py: half
-# width (MobileNet-v2 x0.5: 16 low-level and 160 encoder channels), a
+# The segmentor of Toldo et al.'s demo configs (configs/demo/cyclefeat/),
+# as changes to the MobileNet-v2 DeepLab-v3+ of
+# configs/_base_/models/cyclefeat_deeplabv3plus_mnv2.py: half width
+# (MobileNet-v2 x0.5: 16 low-level and 160 encoder channels), a
 # 128-channel head, random initialisation (no ImageNet file on a machine
 # without downloads). Stage configs merge it: model=dict(segmentor=...).
 encoder_channels = 160  # make_divisible(320 * 0.5, 8)
