@@ -240,3 +240,28 @@ def test_missing_pretrained_segmentor_names_file_and_stage(
     assert missing in message and '"segmentor"' in message
     assert f'python tools/train.py configs/{pipeline}.py' in message
     assert f'configs/cyclefeat/{pipeline}_pretrain.py' in message
+
+
+def test_readme_configs_table_has_the_rows():
+    """The README's configs table: a row per Toldo et al. setting with the
+    paper's number and a link to the config, and a pointer to the doc."""
+    with open(osp.join(REPO_ROOT, 'README.md')) as f:
+        readme = f.read()
+    rows = [
+        line for line in readme.splitlines()
+        if line.startswith('| Toldo et al.')
+    ]
+    expected = {
+        'configs/cyclefeat_gta.py': '41.1',
+        'configs/cyclefeat_synthia.py': '32.6',
+        'configs/cyclefeat_ablations': '39.1 / 39.6 / 40.7',
+        'configs/demo/cyclefeat_demo.py': None,
+        'configs/demo/cyclefeat_source_only_demo.py': None,
+    }
+    for path, number in expected.items():
+        assert osp.exists(osp.join(REPO_ROOT, path)), path
+        row = [r for r in rows if f'({path})' in r]
+        assert row, f'README: no configs-table row links {path}'
+        if number is not None:
+            assert row[0].split('|')[2].strip().startswith(number), row[0]
+    assert '(docs/cyclefeat.md)' in readme
