@@ -197,14 +197,15 @@ def main(argv=None):
     sync()
     if device == 'cuda':
         torch.cuda.reset_peak_memory_stats()
-    elapsed = 0.0
+    elapsed = cpu = 0.0
     for _ in range(args.iters):
         data = batch()
         sync()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         model.train_step(data, optim_wrapper)
         sync()
         elapsed += time.perf_counter() - start
+        cpu += time.process_time() - start_cpu
     name = torch.cuda.get_device_name() if device == 'cuda' else \
         f'CPU ({torch.get_num_threads()} threads)'
     print(f'config: {args.config}')
@@ -213,6 +214,9 @@ def main(argv=None):
           f'batch {args.batch_size}, {args.iters} iterations after '
           f'{args.warmup} warm-up, at iteration {args.at_iter}')
     print(f'time per iteration: {elapsed / args.iters:.3f} s')
+    # on a shared machine the wall time grows with the load, the CPU time
+    # of the process much less
+    print(f'CPU time per iteration (this process): {cpu / args.iters:.3f} s')
     what = 'peak GPU memory allocated' if device == 'cuda' else \
         'peak resident memory of the process'
     print(f'{what}: {peak_memory_mib(device):.0f} MiB')
