@@ -68,6 +68,18 @@ METHODS = (
         'adaptsegnet',
         'configs/demo/adaptsegnet_demo.py',
         baseline='source_only'),
+    Method(
+        'DACS', 'dacs', 'configs/demo/dacs_demo.py', baseline='source_only'),
+    # pipelines: a source-only warm-up of GIO-Ada's VGG-16 task network
+    # (the demo's stand-in for ImageNet weights), then GIO-Ada or the same
+    # task network trained as long without adaptation (docs/gioada.md)
+    Method('GIO-Ada non-adapted', 'gioada_non_adapt',
+           'configs/demo/gioada_non_adapt_demo.py'),
+    Method(
+        'GIO-Ada',
+        'gioada',
+        'configs/demo/gioada_demo.py',
+        baseline='gioada_non_adapt'),
     # Toldo et al.: its own segmentor (MobileNet-v2 DeepLab-v3+) and
     # baseline; two-stage pipelines (source pre-training, then adaptation or
     # source-only training for as long)

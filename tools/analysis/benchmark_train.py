@@ -5,22 +5,24 @@
         [--stage NAME] [--at-iter N] [--cfg-options key=value ...]
 
 Trains on random images and labels of the given size (batch size 1 per
-domain unless --batch-size), on the GPU when there is one, else on the CPU.
-Prints the figures; it asserts nothing.
+domain unless --batch-size), on the GPU when there is one, else on the CPU,
+from random weights (the configs' pretrained files are not loaded: weights
+do not change the timing). The config's MeanTeacherHook, if any, updates
+the EMA networks after every iteration, inside the timing. Prints the
+figures; it asserts nothing.
 
 For a pipeline config (``stages=[...]``) it times one train stage (the last
 one unless ``--stage``), with the pipeline's and the stage's
 ``cfg_options`` except references to other stages' outputs, and
-``--cfg-options`` applied to the stage's config. ``Pretrained`` weights
-whose file does not exist (e.g. a checkpoint an earlier stage would write)
-are replaced by random ones: the time does not depend on the weights.
-``--at-iter`` sets the iteration the model sees (for methods whose step
-changes with it, e.g. a segmentor frozen for the first iterations).
+``--cfg-options`` applied to the stage's config. ``--at-iter`` sets the
+iteration the model sees (for methods whose step changes with it, e.g. a
+segmentor frozen for the first iterations).
 """
 import argparse
 import os.path as osp
 import resource
 import time
+from types import SimpleNamespace
 
 import torch
 from mmengine.config import Config, DictAction
@@ -31,7 +33,7 @@ from mmseg.structures import SegDataSample
 
 from udaplug.apis import enable_amp, load_config
 from udaplug.models.segmentors import BaseUDASegmentor
-from udaplug.registry import MODELS
+from udaplug.registry import HOOKS, MODELS
 from udaplug.utils import mmengine_checkpoint_io, register_all_modules
 
 
@@ -115,25 +117,6 @@ def stage_config(pipeline: Config,
     return cfg
 
 
-def drop_missing_pretrained(node) -> None:
-    """Replace every ``Pretrained`` init config whose file does not exist
-    by random initialisation, saying so."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            init = value if key == 'init_cfg' else None
-            if isinstance(init, dict) and init.get('type') == 'Pretrained' \
-                    and '://' not in str(init.get('checkpoint')) \
-                    and not osp.isfile(str(init.get('checkpoint'))):
-                print(f'random weights instead of {init["checkpoint"]} '
-                      '(not found)')
-                node[key] = None
-            else:
-                drop_missing_pretrained(value)
-    elif isinstance(node, (list, tuple)):
-        for item in node:
-            drop_missing_pretrained(item)
-
-
 def random_batch(shape, batch_size, num_classes, labelled=True):
     inputs, samples = [], []
     for _ in range(batch_size):
@@ -155,6 +138,19 @@ def peak_memory_mib(device):
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
 
 
+def drop_pretrained(node) -> None:
+    """Random weights instead of the ``Pretrained`` init files."""
+    if isinstance(node, dict):
+        init = node.get('init_cfg')
+        if isinstance(init, dict) and init.get('type') == 'Pretrained':
+            node['init_cfg'] = None
+        for value in node.values():
+            drop_pretrained(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            drop_pretrained(value)
+
+
 def main(argv=None):
     args = parse_args(argv)
     register_all_modules()
@@ -164,16 +160,30 @@ def main(argv=None):
         cfg = stage_config(cfg, args.config, args.stage, args.cfg_options)
     elif args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    drop_missing_pretrained(cfg.model)
     MessageHub.get_current_instance().update_info('iter', args.at_iter)
     if args.amp:
         enable_amp(cfg)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    drop_pretrained(cfg.model)
     model = MODELS.build(cfg.model)
     with mmengine_checkpoint_io():  # init_cfg may name a udaplug checkpoint
         model.init_weights()
     model.to(device).train()
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    teacher_hooks = [
+        HOOKS.build(hook) for hook in cfg.get('custom_hooks', [])
+        if hook['type'] == 'MeanTeacherHook'
+    ]
+    runner = SimpleNamespace(model=model, iter=0)
+    for hook in teacher_hooks:
+        hook.before_train(runner)
+
+    def train_step(data, it):
+        model.train_step(data, optim_wrapper)
+        runner.iter = it
+        for hook in teacher_hooks:
+            hook.after_train_iter(runner, it)
+
     num_classes = model.segmentor.decode_head.num_classes if isinstance(
         model, BaseUDASegmentor) else model.decode_head.num_classes
     source_shape = tuple(args.shape)
@@ -192,17 +202,17 @@ def main(argv=None):
         if device == 'cuda':
             torch.cuda.synchronize()
 
-    for _ in range(args.warmup):
-        model.train_step(batch(), optim_wrapper)
+    for it in range(args.warmup):
+        train_step(batch(), it)
     sync()
     if device == 'cuda':
         torch.cuda.reset_peak_memory_stats()
     elapsed = cpu = 0.0
-    for _ in range(args.iters):
+    for it in range(args.iters):
         data = batch()
         sync()
         start, start_cpu = time.perf_counter(), time.process_time()
-        model.train_step(data, optim_wrapper)
+        train_step(data, args.warmup + it)
         sync()
         elapsed += time.perf_counter() - start
         cpu += time.process_time() - start_cpu

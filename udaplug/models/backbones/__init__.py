@@ -1,6 +1,9 @@
 from .deeplab_resnet import DeepLabResNet
+from .deeplab_vgg import DeepLabVGG
+from .mix_vision_transformer import (MiTCheckpointLayoutError,
+                                     MixVisionTransformer)
 
-__all__ = ['DeepLabResNet']
-from .deeplab_vgg import DeepLabVGG  # noqa: E402
-
-__all__ += ['DeepLabVGG']
+__all__ = [
+    'DeepLabResNet', 'DeepLabVGG', 'MixVisionTransformer',
+    'MiTCheckpointLayoutError'
+]

@@ -1,8 +1,11 @@
 from .domain_adversarial_loss import DomainAdversarialLoss
+from .feature_distance_loss import (ImageNetFeatureDistanceLoss,
+                                    downscale_label_ratio)
 from .semantic_consistency_loss import SemanticConsistencyLoss
 from .symmetric_cross_entropy import SymmetricCrossEntropyLoss
 
 __all__ = [
-    'DomainAdversarialLoss', 'SemanticConsistencyLoss',
+    'DomainAdversarialLoss', 'ImageNetFeatureDistanceLoss',
+    'downscale_label_ratio', 'SemanticConsistencyLoss',
     'SymmetricCrossEntropyLoss'
 ]
