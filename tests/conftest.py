@@ -323,6 +323,15 @@ class _FixedScaler:
 
 
 @pytest.fixture(scope='session')
+def recording_optim_wrapper():
+    """The class ``RecordingOptimWrapper(optimizer, scale=1.0)``: an
+    OptimWrapper whose ``.recorded`` holds the gradients (divided by
+    ``scale``) of its last step; ``scale`` != 1 multiplies every loss like a
+    mixed-precision loss scaler."""
+    return RecordingOptimWrapper
+
+
+@pytest.fixture(scope='session')
 def optim_wrappers():
     """``optim_wrappers(model, lr=2e-4, scales=None)``: an OptimWrapperDict
     with one Adam optimizer per trainable network of ``model``, each a

@@ -87,6 +87,16 @@ METHODS = (
         'sci2i',
         'configs/demo/sci2i_demo.py',
         baseline='sci2i_source_only'),
+    # Toldo et al.: its own segmentor (MobileNet-v2 DeepLab-v3+) and
+    # baseline; two-stage pipelines (source pre-training, then adaptation or
+    # source-only training for as long)
+    Method('Source only (MobileNet-v2 DeepLab-v3+)', 'cyclefeat_source_only',
+           'configs/demo/cyclefeat_source_only_demo.py'),
+    Method(
+        'Toldo et al. (CycleGAN + feature alignment)',
+        'cyclefeat',
+        'configs/demo/cyclefeat_demo.py',
+        baseline='cyclefeat_source_only'),
 )
 # what trains within the 5-minute budget of `make demo` on 2 CPU cores
 DEFAULT_METHODS = ('source_only', 'adaptsegnet')

@@ -7,3 +7,7 @@ __all__ += ['PatchGANDiscriminator']
 from .ac_head_discriminator import ACHeadDiscriminator  # noqa: E402
 
 __all__ += ['ACHeadDiscriminator']
+
+from .strided_patch_discriminator import StridedPatchDiscriminator  # noqa
+
+__all__ += ['StridedPatchDiscriminator']

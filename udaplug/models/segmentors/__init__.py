@@ -11,3 +11,6 @@ __all__ = [
     'MultiOutputEncoderDecoder', 'NonFiniteLossError', 'SCI2IMeanTeacher',
     'SourceOnly', 'frozen', 'unwrap'
 ]
+from .cyclefeat import CycleFeat  # noqa: E402
+
+__all__ += ['CycleFeat']
