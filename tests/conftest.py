@@ -14,6 +14,7 @@ import importlib.util
 import os
 import os.path as osp
 import shutil
+import subprocess
 
 import cv2
 import numpy as np
@@ -71,6 +72,84 @@ def subprocess_env():
             os.environ, PYTHONPATH=os.pathsep.join(parts), OMP_NUM_THREADS='1')
 
     return subprocess_env
+
+
+_RANK_WEIGHTS_HOOK = '''
+import os.path as osp
+import torch
+from mmengine.dist import get_rank
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from udaplug.registry import HOOKS
+
+
+@HOOKS.register_module()
+class SaveRankWeightsHook(Hook):
+    """Saves every rank's model weights (tensors) and the type of each
+    top-level network before and after training, after every other hook."""
+    priority = 'LOWEST'
+
+    def before_train(self, runner):
+        self._save(runner, 'init')
+
+    def after_train(self, runner):
+        self._save(runner, 'final')
+
+    def _save(self, runner, when):
+        model = runner.model.module if is_model_wrapper(runner.model) \\
+            else runner.model
+        wrapped = {name: type(child).__name__
+                   for name, child in model.named_children()}
+        state = {k: v.clone() for k, v in model.state_dict().items()
+                 if torch.is_tensor(v)}
+        torch.save(dict(state_dict=state, wrapped=wrapped),
+                   osp.join(runner.work_dir, f'rank{get_rank()}_{when}.pth'))
+'''
+
+#: What a config adds to be run by ``two_process_train``.
+RANK_WEIGHTS_CFG = '''
+custom_imports = dict(imports=['rank_weights_hook'],
+                      allow_failed_imports=False)
+default_hooks = dict(checkpoint=dict(interval=1000))
+'''
+
+
+@pytest.fixture(scope='session')
+def two_process_train(subprocess_env):
+    """``two_process_train(tmp_path, config, hooks=(), timeout=600)``:
+    trains ``config`` with ``tools/dist_train.sh`` in 2 CPU processes
+    (gloo), with ``hooks`` (config strings) and a hook saving each rank's
+    weights before and after training as custom hooks. Returns
+    ``{'rank0_init', 'rank0_final', 'rank1_final'}``, each
+    ``dict(state_dict=..., wrapped={network: type name})``."""
+
+    def two_process_train(tmp_path, config, hooks=(), timeout=600):
+        (tmp_path / 'rank_weights_hook.py').write_text(_RANK_WEIGHTS_HOOK)
+        with open(config, 'a') as f:
+            f.write(RANK_WEIGHTS_CFG + 'custom_hooks = [' +
+                    ', '.join([*hooks, "dict(type='SaveRankWeightsHook')"]) +
+                    ']\n')
+        work_dir = str(tmp_path / 'work')
+        port = 29500 + (os.getpid() + hash(str(tmp_path))) % 1000
+        result = subprocess.run([
+            'bash',
+            osp.join(REPO_ROOT, 'tools', 'dist_train.sh'),
+            str(config), '2', '--work-dir', work_dir
+        ],
+                                cwd=REPO_ROOT,
+                                env=dict(
+                                    subprocess_env(tmp_path), PORT=str(port)),
+                                capture_output=True,
+                                text=True,
+                                timeout=timeout)
+        assert result.returncode == 0, \
+            result.stdout[-3000:] + result.stderr[-3000:]
+        return {
+            name: torch.load(osp.join(work_dir, f'{name}.pth'))
+            for name in ('rank0_init', 'rank0_final', 'rank1_final')
+        }
+
+    return two_process_train
 
 
 @pytest.fixture(scope='session')

@@ -4,9 +4,7 @@ and the model's random stream: dropout and history choices), and two gloo
 processes (tools/dist_train.sh) keep all seven networks identical, across
 the end of the frozen-segmentor phase."""
 import json
-import os
 import os.path as osp
-import subprocess
 
 import pytest
 import torch
@@ -121,67 +119,12 @@ default_hooks = dict(logger=dict(interval=1),
                    if k.startswith(net + '.') and torch.is_tensor(v)), net
 
 
-HOOK = '''
-import os.path as osp
-import torch
-from mmengine.dist import get_rank
-from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
-from udaplug.registry import HOOKS
-
-
-@HOOKS.register_module()
-class SaveRankWeightsHook(Hook):
-    """Saves every rank's model weights before and after training."""
-
-    def before_train(self, runner):
-        self._save(runner, 'init')
-
-    def after_train(self, runner):
-        self._save(runner, 'final')
-
-    def _save(self, runner, when):
-        model = runner.model.module if is_model_wrapper(runner.model) \\
-            else runner.model
-        wrapped = {name: type(child).__name__
-                   for name, child in model.named_children()}
-        state = {k: v.clone() for k, v in model.state_dict().items()
-                 if torch.is_tensor(v)}
-        torch.save(dict(state_dict=state, wrapped=wrapped),
-                   osp.join(runner.work_dir, f'rank{get_rank()}_{when}.pth'))
-'''
-
-
 def test_two_cpu_processes_keep_the_seven_networks_identical(
-        tmp_path, repo_root, small_config, subprocess_env):
-    (tmp_path / 'rank_weights_hook.py').write_text(HOOK)
-    config = small_config(
-        tmp_path, 'ddp', '''
-custom_imports = dict(imports=['rank_weights_hook'],
-                      allow_failed_imports=False)
-custom_hooks = [dict(type='SaveRankWeightsHook')]
-default_hooks = dict(checkpoint=dict(interval=1000))
-''')
-    work_dir = str(tmp_path / 'work')
-    env = dict(subprocess_env(tmp_path), PORT=str(29500 + os.getpid() % 1000))
-    result = subprocess.run([
-        'bash',
-        osp.join(repo_root, 'tools', 'dist_train.sh'), config, '2',
-        '--work-dir', work_dir
-    ],
-                            cwd=repo_root,
-                            env=env,
-                            capture_output=True,
-                            text=True,
-                            timeout=600)
-    assert result.returncode == 0, \
-        result.stdout[-3000:] + result.stderr[-3000:]
-
-    def load(name):
-        return torch.load(osp.join(work_dir, name))
-
-    rank0, rank1 = load('rank0_final.pth'), load('rank1_final.pth')
-    init0 = load('rank0_init.pth')
+        tmp_path, small_config, two_process_train):
+    config = small_config(tmp_path, 'ddp', '')
+    ranks = two_process_train(tmp_path, config)
+    rank0, rank1 = ranks['rank0_final'], ranks['rank1_final']
+    init0 = ranks['rank0_init']
     for name in NETWORKS:
         assert rank0['wrapped'][name] == 'MMDistributedDataParallel', name
     assert rank0['state_dict'].keys() == rank1['state_dict'].keys()
