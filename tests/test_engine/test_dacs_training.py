@@ -41,8 +41,7 @@ train_cfg = dict(max_iters=3, val_interval=1000)
     # the student is saved under plain names (the wrapper's level dropped)
     student = {
         k[len('segmentor.'):]: v
-        for k, v in rank0['state_dict'].items()
-        if k.startswith('segmentor.')
+        for k, v in rank0['state_dict'].items() if k.startswith('segmentor.')
     }
     teacher = {
         k[len('teacher.module.'):]: v
