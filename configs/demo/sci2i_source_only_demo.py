@@ -5,6 +5,7 @@
 _base_ = ['./sci2i_warmup_demo.py']
 model = dict(
     _delete_=True,
+    _scope_='udaplug',
     type='SourceOnly',
     data_preprocessor=_base_.data_preprocessor,
     segmentor=_base_.mean_teacher.segmentor)

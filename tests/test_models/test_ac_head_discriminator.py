@@ -84,6 +84,7 @@ def test_loads_torchvision_vgg16_and_normalises_like_imagenet(
         vgg16_features_file):
     path, features = vgg16_features_file
     disc = ACHeadDiscriminator(num_classes=2, vgg_checkpoint=path)
+    disc.init_weights()  # loads the file
     x = torch.rand(1, 3, 24, 24)
     mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
     std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
@@ -97,7 +98,8 @@ def test_not_vgg16_lists_keys(tmp_path):
     path = tmp_path / 'vgg19.pth'
     torch.save(vgg19, path)
     with pytest.raises(VGGCheckpointError) as err:
-        ACHeadDiscriminator(num_classes=2, vgg_checkpoint=str(path))
+        ACHeadDiscriminator(
+            num_classes=2, vgg_checkpoint=str(path)).init_weights()
     msg = str(err.value)
     assert 'missing keys' in msg and 'features.17.weight' in msg
     assert 'unexpected keys' in msg and 'features.16.weight' in msg
@@ -106,13 +108,15 @@ def test_not_vgg16_lists_keys(tmp_path):
     shapes = {f'features.{k}': torch.zeros(1) for k in meta_keys('vgg16')}
     torch.save(dict(state_dict=shapes), path)
     with pytest.raises(VGGCheckpointError, match='features.0.weight: '):
-        ACHeadDiscriminator(num_classes=2, vgg_checkpoint=str(path))
+        ACHeadDiscriminator(
+            num_classes=2, vgg_checkpoint=str(path)).init_weights()
 
 
 def test_missing_checkpoint_file_names_it(tmp_path):
     path = str(tmp_path / 'vgg16-397923af.pth')
+    disc = ACHeadDiscriminator(num_classes=2, vgg_checkpoint=path)
     with pytest.raises(FileNotFoundError, match='vgg16-397923af.pth'):
-        ACHeadDiscriminator(num_classes=2, vgg_checkpoint=path)
+        disc.init_weights()
     with pytest.raises(ValueError, match='vgg_base_channels=64'):
         ACHeadDiscriminator(
             num_classes=2, vgg_checkpoint=path, vgg_base_channels=8)

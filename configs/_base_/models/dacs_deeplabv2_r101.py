@@ -13,6 +13,7 @@ segmentor = dict(_base_.segmentor, auxiliary_head=None)
 
 model = dict(
     _delete_=True,
+    _scope_='udaplug',
     type='DACS',
     data_preprocessor=_base_.data_preprocessor,
     segmentor=segmentor,

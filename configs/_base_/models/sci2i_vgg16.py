@@ -89,6 +89,7 @@ discriminator = dict(
 # teacher = its EMA (updated by MeanTeacherHook, decay 0.999, Sec. 4.2), which
 # validation and testing use ("We report results of the teacher network").
 mean_teacher = dict(
+    _scope_='udaplug',
     type='SCI2IMeanTeacher',
     data_preprocessor=data_preprocessor,
     segmentor=segmentor,
@@ -109,6 +110,7 @@ mean_teacher = dict(
 # is trained; the model holds the warm-up model as a frozen segmentor (the
 # pipeline configs load M0's teacher into it), which validation would use.
 translator = dict(
+    _scope_='udaplug',
     type='SCI2ITranslator',
     data_preprocessor=data_preprocessor,
     segmentor=dict(segmentor, role='frozen'),

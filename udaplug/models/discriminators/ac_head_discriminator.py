@@ -162,18 +162,15 @@ class ACHeadDiscriminator(BaseModule):
             in_channels = width
         self.vgg = nn.Sequential(*layers[:_BLOCK3_CONV3_END])
         self.feat_channels = in_channels
-        if vgg_checkpoint is not None:
-            self.vgg.load_state_dict(
-                load_vgg16_features(vgg_checkpoint, _BLOCK3_CONV3_END))
-        else:
-            # torchvision's VGG initialisation; PyTorch's default conv
-            # initialisation would shrink the signal through the seven
-            # frozen ReLU convs to almost nothing.
-            for m in self.vgg.modules():
-                if isinstance(m, nn.Conv2d):
-                    nn.init.kaiming_normal_(
-                        m.weight, mode='fan_out', nonlinearity='relu')
-                    nn.init.zeros_(m.bias)
+        # torchvision's VGG initialisation (replaced by the checkpoint's
+        # weights in init_weights); PyTorch's default conv initialisation
+        # would shrink the signal through the seven frozen ReLU convs to
+        # almost nothing.
+        for m in self.vgg.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(
+                    m.weight, mode='fan_out', nonlinearity='relu')
+                nn.init.zeros_(m.bias)
         self.vgg.requires_grad_(False)
         self.vgg.eval()
         self.register_buffer('mean',
@@ -213,8 +210,23 @@ class ACHeadDiscriminator(BaseModule):
         return nn.Sequential(*layers)
 
     def init_weights(self) -> None:
-        """Initialise the trainable parts; the VGG keeps its weights."""
-        vgg_state = {k: v.clone() for k, v in self.vgg.state_dict().items()}
+        """Initialise the trainable parts and load the frozen VGG-16 from
+        ``vgg_checkpoint`` (without one the VGG keeps its initialisation).
+
+        Loading here, not at construction, is what lets a model be built
+        without the file (mmseg's ``init_model`` for inference, whose
+        checkpoint holds these weights); the runner calls it before
+        training, so a missing or wrong file stops the run before the first
+        iteration.
+        """
+        if self.vgg_checkpoint is not None:
+            vgg_state = load_vgg16_features(self.vgg_checkpoint,
+                                            _BLOCK3_CONV3_END)
+        else:
+            vgg_state = {
+                k: v.clone()
+                for k, v in self.vgg.state_dict().items()
+            }
         super().init_weights()
         self.vgg.load_state_dict(vgg_state)
 
