@@ -4,3 +4,7 @@ from .adaptsegnet_checkpoint import (CheckpointConversionError,
 __all__ = [
     'CheckpointConversionError', 'convert_checkpoint', 'convert_state_dict'
 ]
+from .fcn8s_checkpoint import convert_fcn8s_checkpoint  # noqa: E402
+from .fcn8s_checkpoint import convert_fcn8s_state_dict
+
+__all__ += ['convert_fcn8s_checkpoint', 'convert_fcn8s_state_dict']

@@ -1,0 +1,126 @@
+"""Converting BDL's FCN-8s VGG-16 checkpoints: the converted udaplug
+segmentor computes what BDL's ``FCN8s.forward`` computes."""
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.config import ConfigDict
+from uda_helpers import load_tool
+
+from udaplug.models.utils import convert_fcn8s_state_dict
+from udaplug.models.utils.adaptsegnet_checkpoint import \
+    CheckpointConversionError
+from udaplug.models.utils.fcn8s_checkpoint import VGG16_CONV_INDICES
+from udaplug.registry import MODELS
+
+BASE, FC, NUM_CLASSES = 4, 8, 3
+
+
+def bdl_fcn8s_state(seed=0):
+    """A random state dict with the keys and (narrow) shapes of BDL's
+    ``FCN8s``."""
+    gen = torch.Generator().manual_seed(seed)
+    state, prev = {}, 3
+    for name in VGG16_CONV_INDICES:
+        stage = int(name[4]) - 1
+        out = BASE * 2**min(stage, 3)
+        state[f'{name}.weight'] = torch.randn(
+            out, prev, 3, 3, generator=gen) * 0.3
+        state[f'{name}.bias'] = torch.randn(out, generator=gen) * 0.1
+        prev = out
+    state['fc6.weight'] = torch.randn(FC, prev, 7, 7, generator=gen) * 0.1
+    state['fc6.bias'] = torch.randn(FC, generator=gen) * 0.1
+    state['fc7.weight'] = torch.randn(FC, FC, 1, 1, generator=gen) * 0.3
+    state['fc7.bias'] = torch.randn(FC, generator=gen) * 0.1
+    for name, cin in (('score_fr', FC), ('score_pool4', 8 * BASE),
+                      ('score_pool3', 4 * BASE)):
+        state[f'{name}.weight'] = torch.randn(
+            NUM_CLASSES, cin, 1, 1, generator=gen)
+        state[f'{name}.bias'] = torch.randn(NUM_CLASSES, generator=gen)
+    for name, k in (('upscore2', 4), ('upscore_pool4', 4), ('upscore8', 16)):
+        state[f'{name}.weight'] = torch.randn(
+            NUM_CLASSES, NUM_CLASSES, k, k, generator=gen)
+    return state
+
+
+def bdl_fcn8s_forward(s, x):
+    """BDL's ``FCN8s.forward`` (model/fcn8s.py) in eval mode, written out
+    with functional ops on its state dict."""
+
+    def conv(h, name, padding=1):
+        return F.relu(
+            F.conv2d(
+                h, s[f'{name}.weight'], s[f'{name}.bias'], padding=padding))
+
+    pool = dict(kernel_size=2, stride=2, ceil_mode=True)
+    h = conv(conv(x, 'conv1_1', padding=100), 'conv1_2')
+    h = F.max_pool2d(h, **pool)
+    h = F.max_pool2d(conv(conv(h, 'conv2_1'), 'conv2_2'), **pool)
+    h = conv(conv(conv(h, 'conv3_1'), 'conv3_2'), 'conv3_3')
+    pool3 = h = F.max_pool2d(h, **pool)
+    h = conv(conv(conv(h, 'conv4_1'), 'conv4_2'), 'conv4_3')
+    pool4 = h = F.max_pool2d(h, **pool)
+    h = conv(conv(conv(h, 'conv5_1'), 'conv5_2'), 'conv5_3')
+    h = F.max_pool2d(h, **pool)
+    h = conv(conv(h, 'fc6', padding=0), 'fc7', padding=0)
+    h = F.conv2d(h, s['score_fr.weight'], s['score_fr.bias'])
+    upscore2 = F.conv_transpose2d(h, s['upscore2.weight'], stride=2)
+    h = F.conv2d(pool4 * 0.01, s['score_pool4.weight'], s['score_pool4.bias'])
+    h = h[:, :, 5:5 + upscore2.size(2), 5:5 + upscore2.size(3)]
+    upscore_pool4 = F.conv_transpose2d(
+        upscore2 + h, s['upscore_pool4.weight'], stride=2)
+    h = F.conv2d(pool3 * 0.0001, s['score_pool3.weight'],
+                 s['score_pool3.bias'])
+    h = h[:, :, 9:9 + upscore_pool4.size(2), 9:9 + upscore_pool4.size(3)]
+    h = F.conv_transpose2d(upscore_pool4 + h, s['upscore8.weight'], stride=8)
+    return h[:, :, 31:31 + x.size(2), 31:31 + x.size(3)]
+
+
+def test_converted_model_matches_bdl_forward():
+    src = bdl_fcn8s_state()
+    state, info = convert_fcn8s_state_dict(src, prefix='', log=lambda m: 0)
+    assert info['num_classes'] == NUM_CLASSES
+    assert info['base_channels'] == BASE and info['fc_channels'] == FC
+    seg = MODELS.build(
+        ConfigDict(
+            type='MultiOutputEncoderDecoder',
+            backbone=dict(type='FCNVGG', base_channels=BASE, fc_channels=FC),
+            decode_head=dict(
+                type='FCN8sHead',
+                in_channels=(4 * BASE, 8 * BASE, FC),
+                num_classes=NUM_CLASSES,
+                loss_decode=dict(type='CrossEntropyLoss')),
+            train_cfg=dict(),
+            test_cfg=dict(mode='whole'))).eval()
+    seg.load_state_dict(state, strict=True)
+    x = torch.randn(2, 3, 48, 64) * 50
+    expected = bdl_fcn8s_forward(src, x)
+    torch.testing.assert_close(
+        seg(x, mode='outputs')['seg'], expected, rtol=1e-4, atol=1e-4)
+
+
+def test_wrong_checkpoints_fail_with_the_keys(tmp_path):
+    src = bdl_fcn8s_state()
+    del src['conv4_2.bias']
+    src['layer5.conv2d_list.0.weight'] = torch.zeros(1)
+    with pytest.raises(CheckpointConversionError) as err:
+        convert_fcn8s_state_dict(src, log=lambda m: 0)
+    assert 'layer5.conv2d_list.0.weight' in str(err.value)
+    assert 'conv4_2.bias' in str(err.value)
+    src = bdl_fcn8s_state()
+    src['score_pool3.weight'] = torch.zeros(5, 4 * BASE, 1, 1)
+    with pytest.raises(CheckpointConversionError, match='score_pool3'):
+        convert_fcn8s_state_dict(src, log=lambda m: 0)
+
+
+def test_tool(tmp_path):
+    tool = load_tool('convert_models/fcn8s.py')
+    src_path, out_path = str(tmp_path / 'bdl.pth'), str(tmp_path / 'out.pth')
+    torch.save(bdl_fcn8s_state(), src_path)
+    assert tool.main([src_path, out_path]) == 0
+    ckpt = torch.load(out_path, weights_only=True)
+    assert 'segmentor.backbone.features.28.weight' in ckpt['state_dict']
+    assert 'segmentor.decode_head.upscore8.weight' in ckpt['state_dict']
+    assert ckpt['meta']['num_classes'] == NUM_CLASSES
+    bad = str(tmp_path / 'bad.pth')
+    torch.save({'conv1.weight': torch.zeros(1)}, bad)
+    assert tool.main([bad, out_path]) == 1
