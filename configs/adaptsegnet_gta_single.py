@@ -10,8 +10,3 @@ model = dict(
         _delete_=True, disc_main=dict(type='FCDiscriminator', in_channels=19)),
     adversarial_levels=dict(
         _delete_=True, seg=dict(discriminator='disc_main', loss_weight=0.001)))
-optim_wrapper = dict(
-    _delete_=True,
-    constructor='mmagic.MultiOptimWrapperConstructor',
-    segmentor=_base_.segmentor_optim_wrapper,
-    disc_main=_base_.disc_optim_wrapper)

@@ -13,9 +13,5 @@ model = dict(
     type='SourceOnly',
     data_preprocessor=_base_.data_preprocessor,
     segmentor=dict(_base_.segmentor, auxiliary_head=None))
-optim_wrapper = dict(
-    _delete_=True,
-    constructor='mmagic.MultiOptimWrapperConstructor',
-    segmentor=_base_.segmentor_optim_wrapper)
 # Converted DeepLab_resnet_pretrained_init-f81d91e8.pth, see adaptsegnet_gta.py
 load_from = 'checkpoints/adaptsegnet_deeplabv2_r101_init.pth'

@@ -16,9 +16,5 @@ model = dict(
     type='SourceOnly',
     data_preprocessor=_base_.data_preprocessor,
     segmentor=_base_.model.segmentor)
-optim_wrapper = dict(
-    _delete_=True,
-    constructor='mmagic.MultiOptimWrapperConstructor',
-    segmentor=_base_.segmentor_optim_wrapper)
 # the source batch of configs/demo/adaptsegnet_demo.py, for a fair comparison
 train_dataloader = dict(batch_size=4)

@@ -10,9 +10,3 @@ model = dict(
         disc_output_seg=dict(
             _base_.output_discriminator, in_channels=_base_.num_classes),
         disc_output_depth=dict(_base_.output_discriminator, in_channels=1)))
-optim_wrapper = dict(
-    _delete_=True,
-    constructor='mmagic.MultiOptimWrapperConstructor',
-    segmentor=dict(type='OptimWrapper', optimizer=_base_.adam),
-    disc_output_seg=dict(type='OptimWrapper', optimizer=_base_.adam),
-    disc_output_depth=dict(type='OptimWrapper', optimizer=_base_.adam))

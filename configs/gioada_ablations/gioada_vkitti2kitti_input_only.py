@@ -6,9 +6,3 @@ model = dict(
     output_level=False,
     output_alignment=None,
     discriminators=dict(_delete_=True, disc_img=_base_.image_discriminator))
-optim_wrapper = dict(
-    _delete_=True,
-    constructor='mmagic.MultiOptimWrapperConstructor',
-    segmentor=dict(type='OptimWrapper', optimizer=_base_.adam),
-    gen_img=dict(type='OptimWrapper', optimizer=_base_.adam),
-    disc_img=dict(type='OptimWrapper', optimizer=_base_.adam))

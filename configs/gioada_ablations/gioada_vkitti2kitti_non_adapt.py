@@ -9,10 +9,6 @@ model = dict(
     output_alignment=None,
     generators=None,
     discriminators=None)
-optim_wrapper = dict(
-    _delete_=True,
-    constructor='mmagic.MultiOptimWrapperConstructor',
-    segmentor=dict(type='OptimWrapper', optimizer=_base_.adam))
 custom_hooks = [
     dict(
         type='TranslationVisualizationHook',

@@ -9,11 +9,6 @@ model = dict(
     generators=None,
     discriminators=dict(
         _delete_=True, disc_output=_base_.model.discriminators.disc_output))
-optim_wrapper = dict(
-    _delete_=True,
-    constructor='mmagic.MultiOptimWrapperConstructor',
-    segmentor=dict(type='OptimWrapper', optimizer=_base_.adam),
-    disc_output=dict(type='OptimWrapper', optimizer=_base_.adam))
 # no translated image to show
 custom_hooks = [
     dict(

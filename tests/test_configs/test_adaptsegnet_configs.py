@@ -5,9 +5,12 @@ import os.path as osp
 
 import pytest
 import torch
-from uda_helpers import REPO_ROOT, shrink_for_cpu
 
-from udaplug.apis import build_runner, load_config
+from udaplug.apis import build_runner, load_config, trainable_networks
+from udaplug.engine.optimizers import plan_optimizers
+
+CONFIG_DIR = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
 
 CONFIGS = {
     'adaptsegnet_gta.py':
@@ -30,7 +33,7 @@ CONFIGS = {
 
 
 def config(name):
-    return load_config(osp.join(REPO_ROOT, 'configs', name))
+    return load_config(osp.join(CONFIG_DIR, name))
 
 
 @pytest.mark.parametrize('name', sorted(CONFIGS))
@@ -54,10 +57,15 @@ def test_official_settings(name):
     assert (sgd.optimizer.type, sgd.optimizer.lr, sgd.optimizer.momentum,
             sgd.optimizer.weight_decay) == ('SGD', 2.5e-4, 0.9, 5e-4)
     assert sgd.paramwise_cfg.custom_keys.decode_head.lr_mult == 10.0
-    discs = set(cfg.optim_wrapper) - {'constructor', 'segmentor'}
+    plan = plan_optimizers(
+        trainable_networks(cfg.model), {
+            k: v
+            for k, v in cfg.optim_wrapper.items() if k != 'constructor'
+        })
+    discs = set(plan) - {'segmentor'}
     assert discs == {v.discriminator for v in levels.values()}
     for disc in discs:
-        adam = cfg.optim_wrapper[disc].optimizer
+        adam = plan[disc][1]['optimizer']
         assert (adam.type, adam.lr, adam.betas) == ('Adam', 1e-4, (0.9, 0.99))
         assert cfg.model.discriminators[disc].in_channels == expect['classes']
     poly = cfg.param_scheduler[0]
@@ -71,7 +79,8 @@ def test_official_settings(name):
 
 
 @pytest.mark.parametrize('name', sorted(CONFIGS))
-def test_one_training_iteration_on_native_data(name, demo_data, tmp_path):
+def test_one_training_iteration_on_native_data(name, demo_data, tmp_path,
+                                               shrink_for_cpu):
     cfg = shrink_for_cpu(
         config(name), {
             'data/gta5': demo_data + '/gta5',

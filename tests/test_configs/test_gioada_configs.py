@@ -4,16 +4,19 @@ import glob
 import os.path as osp
 
 import pytest
-from gioada_helpers import (REPO_ROOT, networks_of, one_iteration_cfg,
-                            run_one_iteration, write_demo, write_kitti,
-                            write_vkitti)
 from mmengine.config import Config
+
+from udaplug.apis import trainable_networks
+from udaplug.engine.optimizers import plan_optimizers
+
+CONFIGS = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
 
 ALL_NETWORKS = {'segmentor', 'gen_img', 'disc_img', 'disc_output'}
 
 
 @pytest.fixture(scope='module')
-def data(tmp_path_factory):
+def data(tmp_path_factory, write_vkitti, write_kitti, write_demo):
     root = tmp_path_factory.mktemp('data')
     return dict(
         vkitti=write_vkitti(str(root / 'vkitti')),
@@ -22,7 +25,7 @@ def data(tmp_path_factory):
 
 
 def _config(name):
-    return osp.join(REPO_ROOT, 'configs', name)
+    return osp.join(CONFIGS, name)
 
 
 def test_vkitti2kitti_settings():
@@ -35,9 +38,15 @@ def test_vkitti2kitti_settings():
     assert m.discriminators.disc_output.in_channels == 10 + 1
     assert (m.input_loss_weight, m.output_loss_weight) == (0.1, 0.001)
     assert m.segmentor.decode_head.depth_loss_weight == 0.1
-    for name in ('segmentor', 'gen_img', 'disc_img', 'disc_output'):
-        optim = cfg.optim_wrapper[name].optimizer
-        assert (optim.type, optim.lr) == ('Adam', 2e-4)
+    plan = plan_optimizers(
+        trainable_networks(m), {
+            k: v
+            for k, v in cfg.optim_wrapper.items() if k != 'constructor'
+        })
+    assert set(plan) == {'segmentor', 'gen_img', 'disc_img', 'disc_output'}
+    for _, wrapper in plan.values():
+        optim = wrapper['optimizer']
+        assert (optim['type'], optim['lr']) == ('Adam', 2e-4)
     source = cfg.train_dataloader.dataset.source.pipeline
     types = [t['type'] for t in source]
     assert 'LoadDepthFromFile' in types and 'RandomFlip' in types
@@ -63,7 +72,8 @@ def test_synthia_settings():
     assert 'mIoU13' in cfg.val_evaluator.subsets
 
 
-def test_vkitti2kitti_one_iteration(data, tmp_path):
+def test_vkitti2kitti_one_iteration(data, tmp_path, one_iteration_cfg,
+                                    run_one_iteration, networks_of):
     cfg = one_iteration_cfg(
         _config('gioada_vkitti2kitti.py'),
         str(tmp_path / 'work'),
@@ -79,7 +89,10 @@ def test_vkitti2kitti_one_iteration(data, tmp_path):
     assert glob.glob(str(tmp_path / 'work' / 'vis' / 'iter_*.png'))
 
 
-def test_synthia_one_iteration_logs_miou16_and_miou13(data, tmp_path):
+def test_synthia_one_iteration_logs_miou16_and_miou13(data, tmp_path,
+                                                      one_iteration_cfg,
+                                                      run_one_iteration,
+                                                      networks_of):
     demo = data['demo']
     cfg = one_iteration_cfg(
         _config('gioada_synthia.py'),

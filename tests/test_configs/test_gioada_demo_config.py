@@ -3,11 +3,11 @@ validation) on a tiny copy of the demo pair."""
 import glob
 import os.path as osp
 
-from gioada_helpers import (REPO_ROOT, networks_of, one_iteration_cfg,
-                            run_one_iteration, write_demo)
 from mmengine.config import Config
 
-DEMO = osp.join(REPO_ROOT, 'configs', 'demo', 'gioada_demo.py')
+DEMO = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
+    'demo', 'gioada_demo.py')
 
 
 def test_demo_settings():
@@ -33,7 +33,8 @@ def test_demo_settings():
     assert cfg.val_evaluator.all_name == 'mIoU16'
 
 
-def test_demo_one_iteration(tmp_path):
+def test_demo_one_iteration(tmp_path, write_demo, one_iteration_cfg,
+                            run_one_iteration, networks_of):
     demo = write_demo(str(tmp_path / 'demo'))
     cityscapes = osp.join(demo, 'cityscapes')
     cfg = one_iteration_cfg(

@@ -2,11 +2,12 @@
 on tiny native-format fixtures and yields what the models expect."""
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from native_fixtures import (make_cityscapes, make_gta5, make_kitti,
-                             make_synthia, make_vkitti)
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
 
 from udaplug.datasets.converters import (convert_kitti, convert_synthia,
                                          convert_vkitti)
@@ -20,7 +21,8 @@ CONFIGS = osp.join(
 
 
 @pytest.fixture(scope='module')
-def roots(tmp_path_factory):
+def roots(tmp_path_factory, make_gta5, make_cityscapes, make_synthia,
+          make_vkitti, make_kitti):
     base = tmp_path_factory.mktemp('data')
     roots = dict(
         gta5=make_gta5(str(base / 'gta5')),
@@ -81,8 +83,23 @@ def test_uda_configs(roots, name, src, tgt, classes, depth):
     check_sample(val[0], True)
     # the label keeps its full size (the prediction is resized to it)
     assert val[0]['data_samples'].gt_sem_seg.data.shape[1:] == (8, 12)
+    # the evaluator on the val label, with the car block (columns 3-5)
+    # predicted as road: road IoU 24/48, car 0, sky 1 -> mIoU 50
     metric = METRICS.build(cfg.val_evaluator)
     metric.dataset_meta = val.metainfo
+    label = val[0]['data_samples'].gt_sem_seg.data
+    pred = label.clone()
+    pred[:, :, 3:6] = label[0, 0, 0]
+    sample = SegDataSample()
+    sample.gt_sem_seg = PixelData(data=label)
+    sample.pred_sem_seg = PixelData(data=pred)
+    sample.seg_logits = PixelData(
+        data=torch.zeros(len(classes), *label.shape[1:]))
+    metric.process({}, [sample.to_dict()])
+    result = metric.evaluate(1)
+    assert result['mIoU'] == pytest.approx(50.0)
+    for subset in cfg.val_evaluator.get('subsets', {}):
+        assert result[subset] == pytest.approx(50.0)
     assert cfg.train_dataloader.batch_size == cfg.train_batch_size
 
 
@@ -113,3 +130,39 @@ def test_source_only_configs(roots, name, src, tgt, depth):
     cfg = load(name, roots[src], roots[tgt])
     ds = DATASETS.build(cfg.train_dataloader.dataset)
     check_sample(ds[0], True, depth)
+
+
+def test_every_config_reads_gta5_train_ids(tmp_path, make_gta5, repo_configs):
+    """Every GTA5 dataset of every config under configs/ loads the fixture's
+    labels (GTA5's palette PNGs, converted) as the right train ids with the
+    config's own LoadAnnotations (a config reading the palette files
+    themselves, or decoding them with OpenCV, would get ids or colours)."""
+    from udaplug.apis import visit_dataloaders
+    root = make_gta5(str(tmp_path / 'gta5'), n=1)
+    checked = []
+    for name, cfg in repo_configs.items():
+        found = []
+        visit_dataloaders(
+            cfg, lambda node: found.append(node)
+            if node.get('type') == 'GTA5Dataset' else None)
+        for node in found:
+            load = [
+                t for t in node.get('pipeline', [])
+                if t['type'] == 'LoadAnnotations'
+            ]
+            if not load:
+                continue
+            dataset = DATASETS.build(
+                dict(node.to_dict(), data_root=root, pipeline=load))
+            label = dataset[0]['gt_seg_map']
+            classes = dataset.metainfo['classes']
+            expected = [
+                classes.index(n) if n in classes else 255
+                for n in ('road', 'car', 'unlabeled', 'sky')
+            ]
+            for block, value in enumerate(expected):
+                np.testing.assert_array_equal(
+                    label[:, 3 * block:3 * block + 3], value, err_msg=name)
+            checked.append(name)
+    # the AdaptSegNet, source-only and demo configs and their bases
+    assert len(set(checked)) >= 9, checked

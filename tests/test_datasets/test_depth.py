@@ -6,7 +6,6 @@ import os.path as osp
 import numpy as np
 import pytest
 from mmengine.dataset import Compose
-from native_fixtures import make_gta5, make_synthia, truncate, write
 
 from udaplug.datasets import (DepthMapError, DepthNotFoundError, GTA5Dataset,
                               LoadDepthFromFile, SynthiaDataset, UDADataset)
@@ -16,8 +15,14 @@ from udaplug.datasets.label_sets import SYNTHIA_ID_TO_TRAINID16
 H, W = 32, 48
 
 
-def depth_file(tmp_path, array, name='d.png'):
-    return write(str(tmp_path / name), array)
+@pytest.fixture
+def depth_file(write):
+    """``depth_file(tmp_path, array, name='d.png')``: a depth map file."""
+
+    def depth_file(tmp_path, array, name='d.png'):
+        return write(str(tmp_path / name), array)
+
+    return depth_file
 
 
 def results_for(path, shape=(4, 6)):
@@ -28,7 +33,7 @@ def results_for(path, shape=(4, 6)):
         seg_fields=[])
 
 
-def test_units_and_normalisation(tmp_path):
+def test_units_and_normalisation(tmp_path, depth_file):
     raw = np.array([[0, 100, 250], [1000, 5000, 10000]], np.uint16)
     path = depth_file(tmp_path, raw)
     out = LoadDepthFromFile()(results_for(path, (2, 3)))
@@ -44,7 +49,7 @@ def test_units_and_normalisation(tmp_path):
     assert out['gt_depth_map'].min() == 0 and out['gt_depth_map'].max() == 1
 
 
-def test_packed_as_gt_depth_map(tmp_path):
+def test_packed_as_gt_depth_map(tmp_path, depth_file):
     raw = np.full((2, 3), 700, np.uint16)
     path = depth_file(tmp_path, raw)
     pipeline = Compose([LoadDepthFromFile(), dict(type='PackSegInputs')])
@@ -59,14 +64,14 @@ def test_packed_as_gt_depth_map(tmp_path):
     (np.zeros((4, 6, 3), np.uint16), 'single-channel'),
     (np.zeros((4, 6), np.uint8), '16-bit'),
 ])
-def test_bad_depth_maps_name_the_file(tmp_path, array, message):
+def test_bad_depth_maps_name_the_file(tmp_path, array, message, depth_file):
     path = depth_file(tmp_path, array, 'bad_depth.png')
     with pytest.raises(DepthMapError, match=message) as err:
         LoadDepthFromFile()(results_for(path, (4, 6)))
     assert 'bad_depth.png' in str(err.value)
 
 
-def test_value_outside_declared_range(tmp_path):
+def test_value_outside_declared_range(tmp_path, depth_file):
     raw = np.full((4, 6), 300, np.uint16)
     raw[1, 2] = 9000
     path = depth_file(tmp_path, raw, 'far.png')
@@ -82,7 +87,7 @@ def test_value_outside_declared_range(tmp_path):
         LoadDepthFromFile(depth_range=(100, 10000))(results_for(path))
 
 
-def test_corrupt_and_missing_depth(tmp_path):
+def test_corrupt_and_missing_depth(tmp_path, truncate, depth_file):
     path = depth_file(tmp_path, np.ones((4, 6), np.uint16), 'cut.png')
     truncate(path)
     with pytest.raises(DepthMapError, match='cut.png'):
@@ -101,29 +106,37 @@ def test_invalid_settings():
 
 
 # -- alignment through the geometric transforms ----------------------------
-def aligned_synthia(root):
-    """A SYNTHIA dataset whose label, depth and image are functions of one
-    asymmetric pattern: depth = 100 * (class id + 1) cm, image channel 0 =
-    10 * class id."""
-    ids = [sid for sid, tid in SYNTHIA_ID_TO_TRAINID16.items() if tid != 255]
-    ys, xs = np.mgrid[0:H, 0:W]
-    pattern = np.array(ids)[((ys // 4) * 5 + xs // 6 + ys // 16) % len(ids)]
-    for i in range(2):
-        label = np.zeros((H, W, 3), np.uint16)
-        label[..., 2] = pattern
-        img = np.zeros((H, W, 3), np.uint8)
-        img[..., 0] = pattern * 10  # B in OpenCV order
-        img[..., 1] = 7
-        depth = np.repeat(
-            (100 * (pattern + 1)).astype(np.uint16)[..., None], 3, axis=2)
-        write(osp.join(root, 'RGB', f'{i:07d}.png'), img)
-        write(osp.join(root, 'GT', 'LABELS', f'{i:07d}.png'), label)
-        write(osp.join(root, 'Depth', 'Depth', f'{i:07d}.png'), depth)
-    assert convert_synthia(root).exit_code == 0
-    return root
+@pytest.fixture
+def aligned_synthia(write):
+    """``aligned_synthia(root)``: a SYNTHIA dataset whose label, depth and
+    image are functions of one asymmetric pattern: depth = 100 * (class id
+    + 1) cm, image channel 0 = 10 * class id."""
+
+    def aligned_synthia(root):
+        ids = [
+            sid for sid, tid in SYNTHIA_ID_TO_TRAINID16.items() if tid != 255
+        ]
+        ys, xs = np.mgrid[0:H, 0:W]
+        pattern = np.array(ids)[((ys // 4) * 5 + xs // 6 + ys // 16) %
+                                len(ids)]
+        for i in range(2):
+            label = np.zeros((H, W, 3), np.uint16)
+            label[..., 2] = pattern
+            img = np.zeros((H, W, 3), np.uint8)
+            img[..., 0] = pattern * 10  # B in OpenCV order
+            img[..., 1] = 7
+            depth = np.repeat(
+                (100 * (pattern + 1)).astype(np.uint16)[..., None], 3, axis=2)
+            write(osp.join(root, 'RGB', f'{i:07d}.png'), img)
+            write(osp.join(root, 'GT', 'LABELS', f'{i:07d}.png'), label)
+            write(osp.join(root, 'Depth', 'Depth', f'{i:07d}.png'), depth)
+        assert convert_synthia(root).exit_code == 0
+        return root
+
+    return aligned_synthia
 
 
-def test_image_label_depth_stay_aligned(tmp_path):
+def test_image_label_depth_stay_aligned(tmp_path, aligned_synthia):
     root = aligned_synthia(str(tmp_path / 'synthia'))
     train_to_sid = {
         tid: sid
@@ -165,7 +178,7 @@ def test_image_label_depth_stay_aligned(tmp_path):
         assert not np.array_equal(unflipped, sid)
 
 
-def test_depth_follows_default_resize_like_labels(tmp_path):
+def test_depth_follows_default_resize_like_labels(tmp_path, depth_file):
     """mmseg's Resize resizes every seg_fields entry with nearest
     interpolation: depth values stay values of the original map."""
     raw = (np.arange(6 * 8).reshape(6, 8) * 10 + 5).astype(np.uint16)
@@ -188,14 +201,14 @@ DEPTH_PIPELINE = [
 ]
 
 
-def test_dataset_without_depth_fails_at_build(tmp_path):
+def test_dataset_without_depth_fails_at_build(tmp_path, make_gta5):
     root = make_gta5(str(tmp_path / 'gta5'), n=1)
     with pytest.raises(DepthNotFoundError) as err:
         GTA5Dataset(data_root=root, pipeline=DEPTH_PIPELINE)
     assert 'GTA5' in str(err.value) and 'depth' in str(err.value)
 
 
-def test_depth_prefix_not_configured(tmp_path):
+def test_depth_prefix_not_configured(tmp_path, make_synthia):
     root = make_synthia(str(tmp_path / 'synthia'), n=1)
     convert_synthia(root)
     with pytest.raises(DepthNotFoundError, match="depth_path"):
@@ -211,7 +224,7 @@ def test_depth_prefix_not_configured(tmp_path):
         UDADataset(source=src, target=tgt).full_init()
 
 
-def test_missing_depth_file_is_named(tmp_path):
+def test_missing_depth_file_is_named(tmp_path, make_synthia):
     root = make_synthia(str(tmp_path / 'synthia'), n=2)
     convert_synthia(root)
     os.remove(osp.join(root, 'Depth', 'Depth', '0000001_depth_cm.png'))
@@ -227,7 +240,7 @@ def test_missing_depth_file_is_named(tmp_path):
     assert 'convert_datasets/synthia.py' in str(err.value)
 
 
-def test_synthia_raw_3_channel_depth_is_refused(tmp_path):
+def test_synthia_raw_3_channel_depth_is_refused(tmp_path, make_synthia):
     root = make_synthia(str(tmp_path / 'synthia'), n=1)
     convert_synthia(root)
     ds = SynthiaDataset(

@@ -4,7 +4,6 @@ import pytest
 import torch
 from mmengine.dataset import pseudo_collate
 from mmseg.structures import SegDataSample
-from native_fixtures import make_cityscapes, make_gta5
 
 from udaplug.datasets import (CityscapesDataset, ClassMismatchError,
                               GTA5Dataset, UDADataset, check_num_classes)
@@ -20,7 +19,7 @@ TGT_PIPE = [dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]
 
 
 @pytest.fixture
-def roots(tmp_path):
+def roots(tmp_path, make_gta5, make_cityscapes):
     return dict(
         source=make_gta5(str(tmp_path / 'gta5'), n=5),
         target=make_cityscapes(str(tmp_path / 'cs'), splits=('train', ), n=3))
@@ -89,7 +88,10 @@ def test_default_seed_follows_global_seed(roots):
     a = DATASETS.build(uda_cfg(roots)).seed
     set_random_seed(123)
     b = DATASETS.build(uda_cfg(roots)).seed
+    set_random_seed(124)
+    c = DATASETS.build(uda_cfg(roots)).seed
     assert a == b
+    assert c != a  # not a constant: it follows the global seed
 
 
 def test_accepts_built_datasets(roots):

@@ -4,16 +4,19 @@
 import json
 import os.path as osp
 
+import pytest
 import torch
-from uda_helpers import demo_overrides, load_tool, write_config
 
 MAX_ITERS = 4
 
 
-def demo_config(tmp_path, demo_data, name):
-    return write_config(
-        tmp_path / f'{name}.py', 'demo/adaptsegnet_demo.py',
-        demo_overrides(demo_data) + f'''
+@pytest.fixture
+def demo_config(write_config, demo_overrides):
+
+    def demo_config(tmp_path, demo_data, name):
+        return write_config(
+            tmp_path / f'{name}.py', 'demo/adaptsegnet_demo.py',
+            demo_overrides(demo_data) + f'''
 max_iters = {MAX_ITERS}
 # the schedule spans MAX_ITERS in every run, also the interrupted one
 param_scheduler = [dict(type='PolyLR', power=0.9, eta_min=0.0, begin=0,
@@ -22,6 +25,8 @@ train_cfg = dict(max_iters=max_iters, val_interval=1000)
 default_hooks = dict(logger=dict(interval=1),
                      checkpoint=dict(interval=2, max_keep_ckpts=-1))
 ''')
+
+    return demo_config
 
 
 def losses(work_dir):
@@ -44,7 +49,8 @@ def glob_scalars(work_dir):
     return glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
 
 
-def test_resume_equals_uninterrupted_run(tmp_path, demo_data):
+def test_resume_equals_uninterrupted_run(tmp_path, demo_data, load_tool,
+                                         demo_config):
     train = load_tool('train.py')
     config = demo_config(tmp_path, demo_data, 'resume')
     straight = str(tmp_path / 'straight')

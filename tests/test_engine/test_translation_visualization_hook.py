@@ -5,16 +5,20 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from udaplug.engine.hooks import TranslationVisualizationHook
+from udaplug.models.uda import BaseUDASegmentor
 from udaplug.registry import HOOKS
 
 PALETTE = [[255, 0, 0], [0, 255, 0], [0, 0, 255]]
 
 
-class _Model:
+class _Model(BaseUDASegmentor):
+    """Only the declared interface the hook calls."""
 
     def __init__(self):
+        nn.Module.__init__(self)
         self.calls = 0
 
     def visualization_outputs(self):
@@ -85,11 +89,22 @@ def test_model_without_outputs_warns_once(tmp_path):
     assert not osp.exists(tmp_path / 'vis')
 
 
-def test_with_gioada_model(tmp_path):
-    from gioada_helpers import build_gioada, gioada_batch, optim_wrappers
+def test_with_gioada_model(tmp_path, build_gioada, gioada_batch,
+                           optim_wrappers):
     model = build_gioada(4)
     model.train_step(gioada_batch(4), optim_wrappers(model))
     hook = TranslationVisualizationHook(interval=1)
     hook.after_train_iter(_runner(tmp_path, model, 0), 0)
-    img = cv2.imread(str(tmp_path / 'vis' / 'iter_00000001.png'))
+    img = cv2.imread(str(tmp_path / 'vis' / 'iter_00000001.png'))[..., ::-1]
     assert img.shape == (32, 64 * 4, 3)
+    # source | translation | depth | segmentation: the model's last step
+    vis = model.visualization_outputs()
+    for i, key in enumerate(('source_image', 'translated_image')):
+        expected = (vis[key].permute(1, 2, 0).numpy() * 255).round()
+        np.testing.assert_allclose(
+            img[:, 64 * i:64 * (i + 1)], expected, atol=1)
+    assert not np.array_equal(img[:, :64], img[:, 64:128])
+    colours = np.zeros((256, 3), np.uint8)  # 3 palette colours, else black
+    colours[:3] = PALETTE
+    np.testing.assert_array_equal(img[:, 192:],
+                                  colours[vis['seg_pred'].numpy()])

@@ -3,11 +3,10 @@ import copy
 
 import pytest
 import torch
-from gioada_helpers import build_gioada, gioada_batch, optim_wrappers
 
 from udaplug.models.decode_heads.joint_semantic_depth_head import \
     MissingDepthError
-from udaplug.models.segmentors.base_uda import frozen
+from udaplug.models.uda import frozen
 
 C = 4
 
@@ -32,7 +31,8 @@ def _reference_grads(model, batch):
     src, tgt = data['source'], data['target']
     with frozen(model.disc_img, model.disc_output):
         fake = model.translate(
-            model.generator_input(src['inputs'], src['data_samples']))
+            'gen_img', model.generator_input(src['inputs'],
+                                             src['data_samples']))
         out = model.segmentor(model.from_tanh_range(fake), mode='outputs')
         sup = model.seg_model.loss_by_outputs(out, src['data_samples'])
         g_loss = sup['decode.loss_ce'] + sup['decode.loss_depth']
@@ -77,7 +77,8 @@ def _reference_grads(model, batch):
         # guidance alone (small next to the adversarial one otherwise)
         dict(input_loss_weight=0.0, output_loss_weight=0.0),
     ])
-def test_gradients_match_eq5(scales, weights):
+def test_gradients_match_eq5(scales, weights, build_gioada, gioada_batch,
+                             optim_wrappers):
     """Every network gets exactly the gradient of its side of Eq. (5): the
     task losses reach G_img, discriminator losses reach only the
     discriminators; also under per-optimizer loss scaling."""
@@ -106,7 +107,8 @@ def test_gradients_match_eq5(scales, weights):
                 g / scale, r / scale, rtol=1e-4, atol=1e-5)
 
 
-def test_task_loss_alone_trains_the_generator():
+def test_task_loss_alone_trains_the_generator(build_gioada, gioada_batch,
+                                              optim_wrappers):
     torch.manual_seed(0)
     model = build_gioada(
         C, input_loss_weight=0.0, output_level=False, output_alignment=None)
@@ -119,7 +121,8 @@ def test_task_loss_alone_trains_the_generator():
     assert any(not torch.equal(a, b) for a, b in zip(before, after))
 
 
-def test_discriminator_step_leaves_task_and_generator_untouched():
+def test_discriminator_step_leaves_task_and_generator_untouched(
+        build_gioada, gioada_batch, optim_wrappers):
     torch.manual_seed(0)
     model = build_gioada(C)
     wrappers = optim_wrappers(model)
@@ -152,7 +155,8 @@ def test_discriminator_step_leaves_task_and_generator_untouched():
                    for a, b in zip(before, _params(getattr(model, name))))
 
 
-def test_missing_depth_fails_on_first_batch_naming_image_and_key():
+def test_missing_depth_fails_on_first_batch_naming_image_and_key(
+        build_gioada, gioada_batch, optim_wrappers):
     model = build_gioada(C)
     batch = gioada_batch(C, depth=False)
     with pytest.raises(
@@ -160,7 +164,8 @@ def test_missing_depth_fails_on_first_batch_naming_image_and_key():
         model.train_step(batch, optim_wrappers(model))
 
 
-def test_depth_outside_unit_range_names_the_file():
+def test_depth_outside_unit_range_names_the_file(build_gioada, gioada_batch,
+                                                 optim_wrappers):
     model = build_gioada(C)
     batch = gioada_batch(C)
     sample = batch['source']['data_samples'][0]
@@ -170,7 +175,7 @@ def test_depth_outside_unit_range_names_the_file():
         model.train_step(batch, optim_wrappers(model))
 
 
-def test_image_range_conversions():
+def test_image_range_conversions(build_gioada):
     model = build_gioada(C)
     pre = model.data_preprocessor
     raw = torch.tensor([0.0, 127.5, 255.0]).view(1, 1, 1, 3).repeat(1, 3, 1, 1)
@@ -188,7 +193,8 @@ def test_image_range_conversions():
     assert model.to_unit_rgb(img, tanh=True)[0, 0, 0, 0] == 1.0
 
 
-def test_generator_input_layout_and_translation_size():
+def test_generator_input_layout_and_translation_size(build_gioada,
+                                                     gioada_batch):
     model = build_gioada(C)
     data = model.data_preprocessor(gioada_batch(C, source_hw=(30, 42)), True)
     src = data['source']
@@ -203,14 +209,15 @@ def test_generator_input_layout_and_translation_size():
     assert onehot[:, ~valid].eq(0).all()  # ignored pixels: all zeros
     torch.testing.assert_close(gen_in[0, -1],
                                src['data_samples'][0].gt_depth_map.data[0])
-    fake = model.translate(gen_in)  # 30x42 is not a multiple of 4
+    fake = model.translate('gen_img', gen_in)  # 30x42: not a multiple of 4
     assert fake.shape == (1, 3, 30, 42)
     assert fake.abs().max() <= 1
     rgb = model.translate_source(src['inputs'], src['data_samples'])
     assert rgb.shape == (1, 3, 30, 42) and 0 <= rgb.min() <= rgb.max() <= 1
 
 
-def test_visualization_outputs_of_last_step():
+def test_visualization_outputs_of_last_step(build_gioada, gioada_batch,
+                                            optim_wrappers):
     model = build_gioada(C)
     assert model.visualization_outputs() == {}
     model.train_step(gioada_batch(C), optim_wrappers(model))
@@ -225,7 +232,7 @@ def test_visualization_outputs_of_last_step():
         assert 0 <= vis[key].min() and vis[key].max() <= 1
 
 
-def test_mixed_precision_step_on_cpu():
+def test_mixed_precision_step_on_cpu(build_gioada, gioada_batch):
     """tools/train.py --amp: every optimizer a MixedPrecisionOptimWrapper
     (bfloat16 autocast on CPU)."""
     from mmengine.optim import OptimWrapperDict

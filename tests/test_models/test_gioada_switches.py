@@ -2,10 +2,8 @@
 trains, and the errors for inconsistent settings."""
 import pytest
 import torch
-from gioada_helpers import (build_gioada, gioada_batch, optim_wrappers,
-                            tiny_gioada_cfg)
 
-from udaplug.models.segmentors.base_uda import input_channels
+from udaplug.models.uda import input_channels
 from udaplug.registry import MODELS
 
 C = 4
@@ -15,7 +13,7 @@ def _nonzero(grads):
     return any(g is not None and g.abs().sum() > 0 for g in grads)
 
 
-def test_default_is_the_full_model():
+def test_default_is_the_full_model(build_gioada):
     model = build_gioada(C)
     assert model.input_level and model.output_level
     assert model.transform_inputs == 'both'
@@ -32,7 +30,8 @@ def test_default_is_the_full_model():
 @pytest.mark.parametrize('transform, channels', [('none', 3), ('depth', 4),
                                                  ('semantics', 3 + C),
                                                  ('both', 3 + C + 1)])
-def test_transform_inputs(transform, channels):
+def test_transform_inputs(transform, channels, build_gioada, gioada_batch,
+                          optim_wrappers):
     model = build_gioada(
         C,
         transform_inputs=transform,
@@ -69,7 +68,8 @@ def test_transform_inputs(transform, channels):
         'disc_output_depth': 1
     }),
 ])
-def test_output_alignment(alignment, discs):
+def test_output_alignment(alignment, discs, build_gioada, gioada_batch,
+                          optim_wrappers):
     model = build_gioada(
         C,
         output_alignment=alignment,
@@ -89,14 +89,15 @@ def test_output_alignment(alignment, discs):
     assert _nonzero(wrappers['segmentor'].recorded)
 
 
-def test_output_level_only_uses_raw_source_images():
+def test_output_level_only_uses_raw_source_images(build_gioada, gioada_batch,
+                                                  optim_wrappers):
     model = build_gioada(C, input_level=False, transform_inputs=None)
     assert not hasattr(model, 'gen_img') and not hasattr(model, 'disc_img')
     model.train_step(gioada_batch(C), optim_wrappers(model))
     assert 'translated_image' not in model.visualization_outputs()
 
 
-def test_non_adapted_baseline():
+def test_non_adapted_baseline(build_gioada, gioada_batch, optim_wrappers):
     model = build_gioada(
         C,
         input_level=False,
@@ -118,14 +119,14 @@ def test_non_adapted_baseline():
     (dict(transform_inputs='rgb'), 'transform_inputs must be one of'),
     (dict(output_alignment='both'), 'output_alignment must be one of'),
 ])
-def test_inconsistent_switches(switches, match):
+def test_inconsistent_switches(switches, match, tiny_gioada_cfg):
     cfg = tiny_gioada_cfg(C)
     cfg.update(switches)
     with pytest.raises(ValueError, match=match):
         MODELS.build(cfg)
 
 
-def test_missing_and_unused_networks_are_named():
+def test_missing_and_unused_networks_are_named(tiny_gioada_cfg):
     cfg = tiny_gioada_cfg(C)
     del cfg['discriminators']['disc_output']
     with pytest.raises(ValueError, match=r"missing: \['disc_output'\]"):
@@ -149,14 +150,15 @@ def test_missing_and_unused_networks_are_named():
     ('discriminators', 'disc_img', dict(in_channels=4),
      'disc_img takes in_channels=4'),
 ])
-def test_channel_mismatch(network, key, value, match):
+def test_channel_mismatch(network, key, value, match, tiny_gioada_cfg):
     cfg = tiny_gioada_cfg(C)
     cfg[network][key].update(value)
     with pytest.raises(ValueError, match=match):
         MODELS.build(cfg)
 
 
-def test_depth_alignment_needs_a_depth_head():
+def test_depth_alignment_needs_a_depth_head(build_gioada, gioada_batch,
+                                            optim_wrappers, tiny_gioada_cfg):
     cfg = tiny_gioada_cfg(C)
     cfg['segmentor']['decode_head'] = dict(
         type='DeepLabV2Head', in_channels=16, num_classes=C)

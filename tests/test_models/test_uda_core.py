@@ -5,8 +5,6 @@ import pytest
 import torch
 from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapperDict
-from uda_helpers import (seg_sample, tiny_adaptsegnet_cfg, tiny_optim_wrapper,
-                         uda_batch)
 
 from udaplug.models.segmentors import NonFiniteLossError, frozen
 from udaplug.registry import MODELS
@@ -14,12 +12,17 @@ from udaplug.registry import MODELS
 NUM_CLASSES = 4
 
 
-def build(cfg=None):
-    torch.manual_seed(0)
-    model = MODELS.build((cfg or tiny_adaptsegnet_cfg(NUM_CLASSES)).model)
-    model.init_weights()
-    model.train()
-    return model
+@pytest.fixture
+def build(tiny_adaptsegnet_cfg):
+
+    def build(cfg=None):
+        torch.manual_seed(0)
+        model = MODELS.build((cfg or tiny_adaptsegnet_cfg(NUM_CLASSES)).model)
+        model.init_weights()
+        model.train()
+        return model
+
+    return build
 
 
 def snapshot(module):
@@ -31,7 +34,8 @@ def changed(before, module):
     return {k for k in before if not torch.equal(before[k], after[k])}
 
 
-def test_train_step_updates_every_network_and_keeps_frozen_params():
+def test_train_step_updates_every_network_and_keeps_frozen_params(
+        build, tiny_optim_wrapper, uda_batch):
     model = build()
     optim = tiny_optim_wrapper(model)
     seg = model.segmentor
@@ -59,7 +63,9 @@ def test_train_step_updates_every_network_and_keeps_frozen_params():
         assert key in log_vars and torch.isfinite(log_vars[key])
 
 
-def test_discriminator_step_leaves_segmentor_untouched():
+def test_discriminator_step_leaves_segmentor_untouched(build,
+                                                       tiny_optim_wrapper,
+                                                       uda_batch):
     model = build()
     optim = tiny_optim_wrapper(model)
     data = model.data_preprocessor(uda_batch(NUM_CLASSES), True)
@@ -78,7 +84,8 @@ def test_discriminator_step_leaves_segmentor_untouched():
     assert not changed(seg_before, model.segmentor)
 
 
-def test_segmentation_step_does_not_train_frozen_discriminators():
+def test_segmentation_step_does_not_train_frozen_discriminators(
+        build, uda_batch):
     model = build()
     data = model.data_preprocessor(uda_batch(NUM_CLASSES), True)
     with frozen(model.disc_main):
@@ -96,7 +103,7 @@ def test_segmentation_step_does_not_train_frozen_discriminators():
                               for g in head_grads)
 
 
-def test_frozen_restores_each_parameters_own_flag():
+def test_frozen_restores_each_parameters_own_flag(build):
     model = build()
     flags = {n: p.requires_grad for n, p in model.named_parameters()}
     assert not all(flags.values())  # BN affine parameters are frozen
@@ -105,7 +112,8 @@ def test_frozen_restores_each_parameters_own_flag():
     assert flags == {n: p.requires_grad for n, p in model.named_parameters()}
 
 
-def test_nan_loss_stops_training_naming_loss_and_iteration():
+def test_nan_loss_stops_training_naming_loss_and_iteration(
+        build, tiny_optim_wrapper, uda_batch):
     model = build()
     optim = tiny_optim_wrapper(model)
     batch = uda_batch(NUM_CLASSES)
@@ -117,7 +125,7 @@ def test_nan_loss_stops_training_naming_loss_and_iteration():
     assert 'iteration 41' in str(err.value)
 
 
-def test_discriminator_channels_must_match_num_classes():
+def test_discriminator_channels_must_match_num_classes(tiny_adaptsegnet_cfg):
     cfg = tiny_adaptsegnet_cfg(NUM_CLASSES)
     cfg.model.discriminators.disc_aux.in_channels = NUM_CLASSES + 1
     with pytest.raises(ValueError) as err:
@@ -128,7 +136,7 @@ def test_discriminator_channels_must_match_num_classes():
     assert f'num_classes={NUM_CLASSES}' in message
 
 
-def test_adversarial_levels_are_checked():
+def test_adversarial_levels_are_checked(tiny_adaptsegnet_cfg):
     cfg = tiny_adaptsegnet_cfg(NUM_CLASSES)
     cfg.model.adversarial_levels.aux.discriminator = 'disc_typo'
     with pytest.raises(ValueError, match='disc_typo'):
@@ -139,7 +147,7 @@ def test_adversarial_levels_are_checked():
         MODELS.build(cfg.model)
 
 
-def test_missing_optimizer_is_named():
+def test_missing_optimizer_is_named(build, tiny_optim_wrapper, uda_batch):
     model = build()
     optim = tiny_optim_wrapper(model)
     partial = OptimWrapperDict(
@@ -148,7 +156,7 @@ def test_missing_optimizer_is_named():
         model.train_step(uda_batch(NUM_CLASSES), partial)
 
 
-def test_inference_is_delegated_to_the_segmentor():
+def test_inference_is_delegated_to_the_segmentor(build, seg_sample):
     model = build()
     model.eval()
     data = dict(
@@ -162,7 +170,8 @@ def test_inference_is_delegated_to_the_segmentor():
                        expected[0].pred_sem_seg.data)
 
 
-def test_mixed_precision_step_on_cpu_is_finite_and_autocasts():
+def test_mixed_precision_step_on_cpu_is_finite_and_autocasts(
+        build, tiny_optim_wrapper, uda_batch):
     model = build()
     optim = tiny_optim_wrapper(model, amp=True)
     assert all(w.cast_dtype == torch.bfloat16 for w in optim.values())

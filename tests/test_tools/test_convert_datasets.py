@@ -9,21 +9,13 @@ import sys
 import cv2
 import numpy as np
 import pytest
-# yapf: disable
-from test_datasets.native_fixtures import (ID_LABEL_TRAIN_IDS,
-                                           SYNTHIA_LABEL_TRAIN_IDS,
-                                           VKITTI_LABEL_TRAIN_IDS,
-                                           make_cityscapes, make_gta5,
-                                           make_kitti, make_synscapes,
-                                           make_synthia, make_vkitti,
-                                           synthia_depth, truncate, write)
+from PIL import Image
 
-from udaplug.datasets.converters import (convert_cityscapes, convert_gta5,
-                                         convert_kitti, convert_synscapes,
-                                         convert_synthia, convert_vkitti, main)
+from udaplug.datasets.converters import (LabelFormatError, convert_cityscapes,
+                                         convert_gta5, convert_kitti,
+                                         convert_synscapes, convert_synthia,
+                                         convert_vkitti, main, read_label_ids)
 from udaplug.utils import DataRootNotFoundError
-
-# yapf: enable
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -49,14 +41,19 @@ def stats(path):
         return json.load(f)
 
 
-def test_gta5_train_ids_stats_and_report(tmp_path):
+def test_gta5_train_ids_stats_and_report(tmp_path, make_gta5,
+                                         id_label_train_ids):
     root = make_gta5(str(tmp_path / 'gta5'), n=2, converted=False)
+    label = osp.join(root, 'labels', '00001.png')
+    assert Image.open(label).mode == 'P'  # as released
+    # what OpenCV makes of it: the palette colours, not the ids
+    assert read(label).shape == (8, 12, 3)
     report = convert_gta5(root)
     assert report.exit_code == 0 and report.problems == []
     assert report.num_labels == 2
     out = read(osp.join(root, 'labels', '00001_labelTrainIds.png'))
     assert out.dtype == np.uint8 and out.shape == (8, 12)
-    assert blocks(out) == ID_LABEL_TRAIN_IDS
+    assert blocks(out) == id_label_train_ids
     data = stats(report.stats_file)
     assert report.stats_file == osp.join(root, 'gta5_class_stats.json')
     assert data['images']['labels/00001.png'] == {
@@ -71,13 +68,14 @@ def test_gta5_train_ids_stats_and_report(tmp_path):
     assert convert_gta5(root).num_labels == 2
 
 
-def test_gta5_corrupt_and_out_of_map_files_are_reported(tmp_path):
+def test_gta5_corrupt_and_out_of_map_files_are_reported(
+        tmp_path, make_gta5, truncate, write_gta5_label):
     root = make_gta5(str(tmp_path / 'gta5'), n=3, converted=False)
     truncate(osp.join(root, 'labels', '00002.png'))
-    bad = read(osp.join(root, 'labels', '00003.png'))
+    bad = np.array(Image.open(osp.join(root, 'labels', '00003.png')))
     bad[0, 0] = 40  # not a Cityscapes label id
     bad[1, 1] = 200
-    write(osp.join(root, 'labels', '00003.png'), bad)
+    write_gta5_label(osp.join(root, 'labels', '00003.png'), bad)
     report = convert_gta5(root)
     assert report.exit_code == 1
     problems = dict(report.problems)
@@ -90,37 +88,74 @@ def test_gta5_corrupt_and_out_of_map_files_are_reported(tmp_path):
     assert not osp.exists(osp.join(root, 'labels', '00002_labelTrainIds.png'))
 
 
-def test_cityscapes_names_like_mmseg(tmp_path):
+def test_gta5_grey_label_ids_are_accepted(tmp_path, make_gta5, write,
+                                          id_label_train_ids):
+    root = make_gta5(str(tmp_path / 'gta5'), n=1, converted=False)
+    path = osp.join(root, 'labels', '00001.png')
+    ids = np.array(Image.open(path))
+    write(path, ids)  # 8-bit grey
+    assert Image.open(path).mode == 'L'
+    report = convert_gta5(root)
+    assert report.exit_code == 0, report.format()
+    assert blocks(read(osp.join(root, 'labels', '00001_labelTrainIds.png'))) \
+        == id_label_train_ids
+
+
+def test_colour_label_is_refused_naming_file_and_format(
+        tmp_path, make_gta5, write):
+    """A colour rendering of the labels (what OpenCV makes of GTA5's palette
+    files) is not taken for label ids."""
+    root = make_gta5(str(tmp_path / 'gta5'), n=2, converted=False)
+    path = osp.join(root, 'labels', '00002.png')
+    write(path, read(path))  # the palette colours as a BGR image
+    report = convert_gta5(root)
+    assert report.exit_code == 1
+    (rel, message), = report.problems
+    assert rel == osp.join('labels', '00002.png')
+    assert 'PIL mode RGB' in message and 'palette' in message
+    assert not osp.exists(osp.join(root, 'labels', '00002_labelTrainIds.png'))
+    assert osp.exists(osp.join(root, 'labels', '00001_labelTrainIds.png'))
+    with pytest.raises(LabelFormatError, match='00002.png: a 3-channel'):
+        read_label_ids(path)
+
+
+def test_cityscapes_names_like_mmseg(tmp_path, make_cityscapes,
+                                     id_label_train_ids):
     root = make_cityscapes(str(tmp_path / 'cs'), converted=False)
     report = convert_cityscapes(root)
     assert report.exit_code == 0 and report.num_labels == 4
     out = read(
         osp.join(root, 'gtFine', 'val', 'aachen',
                  'aachen_000000_000001_gtFine_labelTrainIds.png'))
-    assert blocks(out) == ID_LABEL_TRAIN_IDS
-    assert osp.isfile(osp.join(root, 'cityscapes_class_stats.json'))
+    assert blocks(out) == id_label_train_ids
+    # 4 label files (train and val) of 24 pixels per class block
+    total = stats(osp.join(root, 'cityscapes_class_stats.json'))['total']
+    assert {k: total.get(k) for k in ('0', '13', '10', '255')} == \
+        {'0': 96, '13': 96, '10': 96, '255': 96}
 
 
 @pytest.mark.parametrize('make,convert,label', [
-    (make_kitti, convert_kitti, 'training/semantic/000001_10'),
-    (make_synscapes, convert_synscapes, 'img/class/2'),
+    ('make_kitti', convert_kitti, 'training/semantic/000001_10'),
+    ('make_synscapes', convert_synscapes, 'img/class/2'),
 ])
-def test_cityscapes_id_datasets(tmp_path, make, convert, label):
-    root = make(str(tmp_path / 'd'))
+def test_cityscapes_id_datasets(tmp_path, make, convert, label, request,
+                                id_label_train_ids):
+    root = request.getfixturevalue(make)(str(tmp_path / 'd'))
     report = convert(root)
     assert report.exit_code == 0 and report.num_labels == 2
     assert blocks(read(osp.join(root, label + '_labelTrainIds.png'))) == \
-        ID_LABEL_TRAIN_IDS
+        id_label_train_ids
 
 
-def test_synthia_labels_depth_and_stats(tmp_path):
+def test_synthia_labels_depth_and_stats(tmp_path, make_synthia, synthia_depth,
+                                        synthia_label_train_ids):
     root = make_synthia(str(tmp_path / 'synthia'), n=2)
     report = convert_synthia(root)
     assert report.exit_code == 0, report.format()
     out = read(osp.join(root, 'GT', 'LABELS', '0000001_labelTrainIds.png'))
     assert out.dtype == np.uint8
     # 16-class ids: road 0, car 12, terrain -> 255, sky 9
-    assert blocks(out) == SYNTHIA_LABEL_TRAIN_IDS
+    assert blocks(out) == synthia_label_train_ids
     depth = read(osp.join(root, 'Depth', 'Depth', '0000001_depth_cm.png'))
     assert depth.dtype == np.uint16 and depth.ndim == 2
     np.testing.assert_array_equal(depth, synthia_depth()[..., 0])
@@ -132,7 +167,7 @@ def test_synthia_labels_depth_and_stats(tmp_path):
     assert len(data['classes']) == 16
 
 
-def test_synthia_wrong_channel_is_detected(tmp_path):
+def test_synthia_wrong_channel_is_detected(tmp_path, make_synthia):
     root = make_synthia(str(tmp_path / 'synthia'), n=1)
     report = convert_synthia(root, channel=1)  # the instance-id channel
     assert report.exit_code == 1
@@ -141,7 +176,8 @@ def test_synthia_wrong_channel_is_detected(tmp_path):
     assert '500' in message and 'channel' in message and 'R' in message
 
 
-def test_synthia_bad_depth_is_reported(tmp_path):
+def test_synthia_bad_depth_is_reported(tmp_path, make_synthia, truncate, write,
+                                       synthia_depth):
     root = make_synthia(str(tmp_path / 'synthia'), n=2)
     d = synthia_depth()
     d[..., 1] += 1  # channels no longer identical
@@ -154,7 +190,7 @@ def test_synthia_bad_depth_is_reported(tmp_path):
     assert 'corrupt' in problems[osp.join('Depth', 'Depth', '0000001.png')]
 
 
-def test_vkitti_colour_tables(tmp_path):
+def test_vkitti_colour_tables(tmp_path, make_vkitti, vkitti_label_train_ids):
     root = make_vkitti(str(tmp_path / 'vkitti'))
     report = convert_vkitti(root)
     assert report.exit_code == 0, report.format()
@@ -164,7 +200,7 @@ def test_vkitti_colour_tables(tmp_path):
                  '00001_labelTrainIds.png'))
     bounds = [(2 * k, 2 * k + 2) for k in range(6)]
     # Road, Car:0, Car:1, Van (-> car), Tree (-> vegetation), GuardRail
-    assert blocks(out, bounds) == VKITTI_LABEL_TRAIN_IDS
+    assert blocks(out, bounds) == vkitti_label_train_ids
     assert report.depth_range == (1000, 65535)
     assert report.stats_file == osp.join(root, 'vkitti_class_stats.json')
     assert stats(
@@ -172,7 +208,7 @@ def test_vkitti_colour_tables(tmp_path):
                                     'clone/00000.png'] == [1000, 65535]
 
 
-def test_vkitti_unknown_colour_and_missing_table(tmp_path):
+def test_vkitti_unknown_colour_and_missing_table(tmp_path, make_vkitti, write):
     root = make_vkitti(
         str(tmp_path / 'vkitti'),
         worlds=('0001', '0002'),
@@ -200,22 +236,26 @@ def test_missing_data_root_names_the_path(tmp_path):
         convert_synthia(str(tmp_path / 'synthia'))
 
 
-def test_main_parallel(tmp_path, capsys):
+def test_main_parallel(tmp_path, capsys, make_gta5, id_label_train_ids):
     root = make_gta5(str(tmp_path / 'gta5'), n=3, converted=False)
     assert main('gta5', [root, '--nproc', '2']) == 0
     assert 'no problems found' in capsys.readouterr().out
     out = read(osp.join(root, 'labels', '00003_labelTrainIds.png'))
-    assert blocks(out) == ID_LABEL_TRAIN_IDS
+    assert blocks(out) == id_label_train_ids
 
 
-def test_command_line_exit_code(tmp_path):
+def test_command_line_exit_code(tmp_path, make_gta5, truncate,
+                                id_label_train_ids, subprocess_env):
     root = make_gta5(str(tmp_path / 'gta5'), n=2, converted=False)
     truncate(osp.join(root, 'labels', '00001.png'))
     script = osp.join(REPO, 'tools', 'convert_datasets', 'gta5.py')
     bad = subprocess.run([sys.executable, script, root],
                          capture_output=True,
                          text=True,
-                         cwd=REPO)
+                         cwd=REPO,
+                         env=subprocess_env())
     assert bad.returncode == 1, bad.stderr
     assert '00001.png' in bad.stdout and 'corrupt' in bad.stdout
-    assert osp.isfile(osp.join(root, 'labels', '00002_labelTrainIds.png'))
+    # the intact file is still converted
+    assert blocks(read(osp.join(root, 'labels', '00002_labelTrainIds.png'))) \
+        == id_label_train_ids

@@ -10,10 +10,11 @@ import cv2
 import numpy as np
 import pytest
 from mmengine.config import Config
+from PIL import Image
 
 from udaplug.datasets.demo import (DEMO_DEPTH_RANGE, SOURCE_STYLE,
                                    TARGET_STYLE, make_demo_data, render_sample)
-from udaplug.datasets.label_sets import CITYSCAPES_CLASSES
+from udaplug.datasets.label_sets import CITYSCAPES_CLASSES, CITYSCAPES_PALETTE
 from udaplug.registry import DATASETS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -43,11 +44,27 @@ def demo(tmp_path_factory):
 def test_layout_and_formats(demo):
     gta_img = read(osp.join(demo, 'gta5', 'images', '00001.png'))
     assert gta_img.shape == (32, 64, 3) and gta_img.dtype == np.uint8
-    gta_lab = read(osp.join(demo, 'gta5', 'labels', '00003.png'))
-    assert gta_lab.ndim == 2 and gta_lab.dtype == np.uint8
+    # GTA5's label format: 8-bit palette PNG, index = Cityscapes label id,
+    # palette = the ids' Cityscapes colours
+    from cityscapesscripts.helpers.labels import labels
+    with Image.open(osp.join(demo, 'gta5', 'labels', '00003.png')) as img:
+        assert img.mode == 'P'
+        gta_lab = np.asarray(img)
+        palette = np.array(img.getpalette()[:34 * 3]).reshape(34, 3)
+    for label in labels:
+        if label.id >= 0:
+            assert tuple(palette[label.id]) == label.color, label.name
+    assert gta_lab.shape == (32, 64)
     assert set(np.unique(gta_lab)) <= set(range(34))  # Cityscapes ids
-    assert osp.isfile(
-        osp.join(demo, 'gta5', 'labels', '00003_labelTrainIds.png'))
+    assert len(np.unique(gta_lab)) >= 5
+    # the converter read the ids (not the colours)
+    lut = np.full(256, 255, np.uint8)
+    for label in labels:
+        if label.id >= 0 and 0 <= label.trainId < 255:
+            lut[label.id] = label.trainId
+    np.testing.assert_array_equal(
+        read(osp.join(demo, 'gta5', 'labels', '00003_labelTrainIds.png')),
+        lut[gta_lab])
     syn = read(osp.join(demo, 'synthia', 'GT', 'LABELS', '0000002.png'))
     assert syn.shape == (32, 64, 3) and syn.dtype == np.uint16
     assert syn[..., 2].max() <= 22  # SYNTHIA class ids in R
@@ -194,7 +211,9 @@ def test_demo_uda_configs_build(demo):
         assert len(DATASETS.build(val)) == 2
 
 
-def test_source_only_demo_trains_and_reports_miou(demo, tmp_path):
+def test_source_only_demo_trains_and_reports_miou(demo, tmp_path, miou_by_hand,
+                                                  decode_colours,
+                                                  subprocess_env):
     """tools/train.py on configs/demo/source_only_demo.py for two
     iterations, with the prediction dump hook."""
     cfg = tmp_path / 'short.py'
@@ -230,6 +249,7 @@ def test_source_only_demo_trains_and_reports_miou(demo, tmp_path):
             str(work), '--cfg-options'
         ] + options,
         cwd=REPO,
+        env=subprocess_env(),
         capture_output=True,
         text=True,
         timeout=300)
@@ -238,12 +258,21 @@ def test_source_only_demo_trains_and_reports_miou(demo, tmp_path):
     assert scalars, list(work.iterdir())
     records = [json.loads(line) for line in open(scalars[0])]
     final = [r for r in records if 'mIoU' in r]
-    assert final and 0 <= final[-1]['mIoU'] <= 100
-    assert 'IoU.road' in final[-1]
-    assert osp.isfile(tmp_path / 'show' / 'iter_2' /
-                      'demoburg_000000_000000_leftImg8bit_pred.png')
-    assert osp.isfile(tmp_path / 'show' / 'iter_2' /
-                      'demoburg_000000_000001_leftImg8bit_label.png')
+    assert final
+    # the logged mIoU is that of the dumped predictions, recomputed here
+    pairs = []
+    for i in range(2):
+        stem = f'demoburg_000000_{i:06d}'
+        pred = read(
+            str(tmp_path / 'show' / 'iter_2' /
+                f'{stem}_leftImg8bit_pred.png'))[..., ::-1]
+        label = read(
+            osp.join(demo, 'cityscapes', 'gtFine', 'val', 'demoburg',
+                     f'{stem}_gtFine_labelTrainIds.png'))
+        pairs.append((decode_colours(pred, CITYSCAPES_PALETTE), label))
+    miou, ious = miou_by_hand(pairs, len(CITYSCAPES_CLASSES))
+    assert final[-1]['mIoU'] == pytest.approx(miou, abs=0.006)
+    assert final[-1]['IoU.road'] == pytest.approx(ious[0], abs=0.006)
 
 
 def test_command_line(tmp_path):
@@ -258,8 +287,14 @@ def test_command_line(tmp_path):
         '--num-target-val', '1', '--size', '48', '24', '--nproc', '1',
         '--preview'
     ])
-    assert read(str(tmp_path / 'd' / 'gta5' / 'images' /
-                    '00001.png')).shape == (24, 48, 3)
-    assert osp.isfile(tmp_path / 'd' / 'preview.png')
+    source = read(str(tmp_path / 'd' / 'gta5' / 'images' / '00001.png'))
+    assert source.shape == (24, 48, 3)
+    # the preview: the source image next to the target image
+    target = read(
+        str(tmp_path / 'd' / 'cityscapes' / 'leftImg8bit' / 'train' /
+            'demoville' / 'demoville_000000_000000_leftImg8bit.png'))
+    np.testing.assert_array_equal(
+        read(str(tmp_path / 'd' / 'preview.png')),
+        np.concatenate([source, target], axis=1))
     with pytest.raises(ValueError, match='too small'):
         make_demo_data(str(tmp_path / 'e'), size=(8, 4))

@@ -3,10 +3,12 @@ modules through custom_imports, --show-dir/--out, clear data-root errors,
 the benchmark and the demo tool."""
 import glob
 import os.path as osp
+import re
 
+import numpy as np
 import pytest
 import torch
-from uda_helpers import demo_overrides, load_tool, write_config
+from PIL import Image
 
 from udaplug.utils import DataRootNotFoundError
 
@@ -29,10 +31,18 @@ class MyDiscriminator(nn.Module):
 '''
 
 
-def demo_config(tmp_path, demo_data, body='', base='demo/adaptsegnet_demo.py'):
-    paired = 'source_only' not in base
-    return write_config(tmp_path / 'cfg.py', base,
-                        demo_overrides(demo_data, paired=paired) + body)
+@pytest.fixture
+def demo_config(write_config, demo_overrides):
+
+    def demo_config(tmp_path,
+                    demo_data,
+                    body='',
+                    base='demo/adaptsegnet_demo.py'):
+        paired = 'source_only' not in base
+        return write_config(tmp_path / 'cfg.py', base,
+                            demo_overrides(demo_data, paired=paired) + body)
+
+    return demo_config
 
 
 def scalars(work_dir):
@@ -44,7 +54,8 @@ def scalars(work_dir):
     return records
 
 
-def test_amp_trains_every_network_with_finite_losses(tmp_path, demo_data):
+def test_amp_trains_every_network_with_finite_losses(tmp_path, demo_data,
+                                                     load_tool, demo_config):
     train = load_tool('train.py')
     config = demo_config(
         tmp_path, demo_data, '''
@@ -76,7 +87,8 @@ def _capture(build_runner, holder):
     return wrapped
 
 
-def test_user_module_from_custom_imports(tmp_path, demo_data, monkeypatch):
+def test_user_module_from_custom_imports(tmp_path, demo_data, monkeypatch,
+                                         load_tool, demo_config):
     (tmp_path / 'my_discriminator.py').write_text(MY_DISCRIMINATOR)
     monkeypatch.syspath_prepend(str(tmp_path))
     train = load_tool('train.py')
@@ -99,7 +111,7 @@ default_hooks = dict(checkpoint=dict(interval=1000))
     assert 'disc_main' in holder['runner'].optim_wrapper
 
 
-def test_missing_data_root_names_path_and_converter(tmp_path):
+def test_missing_data_root_names_path_and_converter(tmp_path, load_tool):
     train = load_tool('train.py')
     missing = str(tmp_path / 'no_gta5_here')
     with pytest.raises(DataRootNotFoundError) as err:
@@ -112,7 +124,8 @@ def test_missing_data_root_names_path_and_converter(tmp_path):
     assert 'tools/convert_datasets/gta5.py' in str(err.value)
 
 
-def test_test_tool_writes_metrics_predictions_and_outputs(tmp_path, demo_data):
+def test_test_tool_writes_metrics_predictions_and_outputs(
+        tmp_path, demo_data, load_tool, demo_config, miou_by_hand):
     train, test = load_tool('train.py'), load_tool('test.py')
     config = demo_config(
         tmp_path,
@@ -130,34 +143,72 @@ default_hooks = dict(checkpoint=dict(interval=1))
         osp.join(work, 'iter_1.pth'), '--work-dir', work, '--show-dir', show,
         '--out', out
     ])
-    assert 0 <= metrics['mIoU'] <= 100
     preds = sorted(glob.glob(osp.join(show, '*_pred.png')))
     labels = sorted(glob.glob(osp.join(show, '*_label.png')))
     assert len(preds) == len(labels) == 2  # the two demo val images
-    assert len(glob.glob(osp.join(out, '**', '*.png'), recursive=True)) == 2
+    outputs = sorted(glob.glob(osp.join(out, '**', '*.png'), recursive=True))
+    assert len(outputs) == 2
+    # the reported mIoU is that of the written predictions against the
+    # dataset's label files, computed here independently
+    label_dir = osp.join(demo_data, 'cityscapes', 'gtFine', 'val')
+    pairs = []
+    for path in outputs:
+        stem = osp.basename(path)[:-len('_leftImg8bit.png')]
+        label = glob.glob(
+            osp.join(label_dir, '*', stem + '_gtFine_labelTrainIds.png'))
+        assert len(label) == 1, (path, label)
+        pairs.append(
+            (np.asarray(Image.open(path)), np.asarray(Image.open(label[0]))))
+    miou, ious = miou_by_hand(pairs, 19)
+    assert metrics['mIoU'] == pytest.approx(miou, abs=0.006)
+    assert metrics['IoU.road'] == pytest.approx(ious[0], abs=0.006)
     with pytest.raises(FileNotFoundError, match='no_such.pth'):
         test.main([config, str(tmp_path / 'no_such.pth')])
 
 
-def test_benchmark_prints_time_and_memory(capsys):
+def test_benchmark_prints_time_and_memory(capsys, load_tool):
     benchmark = load_tool('analysis/benchmark_train.py')
     benchmark.main([
         'configs/demo/adaptsegnet_demo.py', '--shape', '64', '128', '--iters',
         '1', '--warmup', '1'
     ])
     printed = capsys.readouterr().out
-    assert 'time per iteration:' in printed
-    assert 'peak resident memory' in printed
+    seconds = re.search(r'time per iteration: ([0-9.]+) s', printed)
+    memory = re.search(r'peak resident memory.*: ([0-9]+) MiB', printed)
+    assert seconds and memory, printed
+    assert float(seconds.group(1)) > 0
+    # at least the model's weights and torch itself are resident
+    assert int(memory.group(1)) > 100
 
 
-def test_demo_tool_prints_source_only_vs_adapted_table(tmp_path, demo_data):
+def test_demo_tool_prints_source_only_vs_adapted_table(tmp_path, demo_data,
+                                                       load_tool, miou_by_hand,
+                                                       decode_colours):
+    """Each row's mIoU is that of the method's saved predictions."""
+    from udaplug.datasets.label_sets import CITYSCAPES_PALETTE
     demo = load_tool('demo.py')
     work = str(tmp_path / 'demo')
     rows = demo.main(
         ['--data-root', demo_data, '--work-dir', work, '--iters', '2'])
     assert [row[0] for row in rows] == ['Source only', 'AdaptSegNet']
     with open(osp.join(work, 'results.md')) as f:
-        table = f.read()
-    assert 'Source only' in table and 'AdaptSegNet' in table
-    for method in ('source_only', 'adaptsegnet'):
-        assert glob.glob(osp.join(work, method, 'predictions', '*_pred.png'))
+        table = f.read().splitlines()
+    label_dir = osp.join(demo_data, 'cityscapes', 'gtFine', 'val')
+    for (title, config, miou, _,
+         show), method in zip(rows, ('source_only', 'adaptsegnet')):
+        assert show == osp.join(work, method, 'predictions')
+        assert config == f'configs/demo/{method}_demo.py'
+        preds = sorted(glob.glob(osp.join(show, '*_pred.png')))
+        assert len(preds) == 2  # the two demo val images
+        pairs = []
+        for path in preds:
+            stem = osp.basename(path)[:-len('_leftImg8bit_pred.png')]
+            label, = glob.glob(
+                osp.join(label_dir, '*', stem + '_gtFine_labelTrainIds.png'))
+            pred = decode_colours(
+                np.asarray(Image.open(path).convert('RGB')),
+                CITYSCAPES_PALETTE)
+            pairs.append((pred, np.asarray(Image.open(label))))
+        assert miou == pytest.approx(miou_by_hand(pairs, 19)[0], abs=0.006)
+        line, = [row for row in table if row.startswith(f'| {title} |')]
+        assert f'| {miou:.2f} |' in line

@@ -7,21 +7,20 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from gioada_helpers import REPO_ROOT, one_iteration_cfg, write_demo
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-from uda_helpers import load_tool
 
 from udaplug.registry import DATASETS, MODELS
 
 
 @pytest.fixture(scope='module')
-def setup(tmp_path_factory):
+def setup(tmp_path_factory, repo_root, write_demo, one_iteration_cfg,
+          load_tool):
     tmp = tmp_path_factory.mktemp('translate')
     demo = write_demo(str(tmp / 'demo'))
     cityscapes = osp.join(demo, 'cityscapes')
     cfg = one_iteration_cfg(
-        osp.join(REPO_ROOT, 'configs', 'gioada_synthia.py'),
+        osp.join(repo_root, 'configs', 'gioada_synthia.py'),
         str(tmp / 'work'),
         dict(
             source=osp.join(demo, 'synthia'),
@@ -97,16 +96,28 @@ def test_written_config_reads_back(setup):
     dataset_cfg = cfg.translated_source
     assert dataset_cfg.type == 'SynthiaDataset'
     assert dataset_cfg.data_prefix.depth_path == 'depth'
-    dataset = DATASETS.build(dataset_cfg)
+    assert dataset_cfg.pipeline == \
+        setup['cfg'].train_dataloader.dataset.source.pipeline
+
+    def no_flip(cfg):
+        cfg = dict(cfg)
+        cfg['pipeline'] = [
+            t for t in cfg['pipeline'] if t['type'] != 'RandomFlip'
+        ]
+        return DATASETS.build(cfg)
+
+    dataset = no_flip(dataset_cfg)
     assert len(dataset) == 2
     sample = dataset[0]['data_samples']
     assert sample.img_path.endswith(osp.join('images', '0000000.png'))
-    assert 'gt_depth_map' in sample and 'gt_sem_seg' in sample
-    depth = sample.gt_depth_map.data
-    assert 0 <= depth.min() and depth.max() <= 1  # normalised like source
+    # labels and depth read back as the source's (depth normalised alike)
+    source = no_flip(setup['cfg'].train_dataloader.dataset.source)
+    expected = source[0]['data_samples']
+    assert torch.equal(sample.gt_sem_seg.data, expected.gt_sem_seg.data)
+    assert torch.equal(sample.gt_depth_map.data, expected.gt_depth_map.data)
 
 
-def test_model_without_generator_is_refused(setup, tmp_path):
+def test_model_without_generator_is_refused(setup, tmp_path, load_tool):
     cfg = Config.fromfile(setup['cfg_path'])
     cfg.model.update(input_level=False, transform_inputs=None, generators=None)
     del cfg.model.discriminators['disc_img']

@@ -1,6 +1,5 @@
 import pytest
 from mmengine.config import Config
-from uda_helpers import load_tool
 
 from udaplug.apis import build_runner, load_config
 from udaplug.registry import MODELS
@@ -16,7 +15,7 @@ def test_missing_config_path_names_the_path_and_suggests_configs(tmp_path):
     assert 'configs/adaptsegnet_gta.py' in message  # did you mean
 
 
-def test_train_tool_reports_missing_config():
+def test_train_tool_reports_missing_config(load_tool):
     train = load_tool('train.py')
     with pytest.raises(ConfigNotFoundError, match='no_such_config.py'):
         train.main(['no_such_config.py'])
@@ -66,9 +65,9 @@ def test_missing_load_from_checkpoint_says_what_to_do(tmp_path):
     assert 'load_from=None' in str(err.value)
 
 
-def test_class_count_mismatch_fails_before_training(tmp_path, demo_data):
-    from uda_helpers import demo_overrides, write_config
-
+def test_class_count_mismatch_fails_before_training(tmp_path, demo_data,
+                                                    demo_overrides,
+                                                    write_config):
     from udaplug.datasets import ClassMismatchError
     config = write_config(
         tmp_path / 'cfg.py', 'demo/adaptsegnet_demo.py',
@@ -89,9 +88,7 @@ model = dict(
 
 
 def test_depth_missing_where_the_model_needs_it_fails_before_training(
-        tmp_path, demo_data):
-    from uda_helpers import write_config
-
+        tmp_path, demo_data, write_config):
     from udaplug.datasets import DepthNotFoundError
     config = write_config(
         tmp_path / 'cfg.py', 'demo/gioada_demo.py', f'''

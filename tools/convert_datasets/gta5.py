@@ -1,5 +1,7 @@
 """GTA5: write labels/NNNNN_labelTrainIds.png (19 Cityscapes train ids)
-from the Cityscapes label ids in labels/NNNNN.png.
+from the Cityscapes label ids in labels/NNNNN.png (8-bit palette PNGs as
+released: the palette index is the label id; 8-bit grey id images work
+too).
 
     python tools/convert_datasets/gta5.py DATA_ROOT [--nproc N]
 

@@ -1,8 +1,10 @@
 from .runner import (add_runner_args, build_runner, config_from_args,
-                     enable_amp, load_config, set_data_roots, setup_launcher,
+                     enable_amp, expand_param_scheduler, load_config,
+                     set_data_roots, setup_launcher, trainable_networks,
                      visit_dataloaders)
 
 __all__ = [
     'add_runner_args', 'build_runner', 'config_from_args', 'enable_amp',
-    'load_config', 'set_data_roots', 'setup_launcher', 'visit_dataloaders'
+    'expand_param_scheduler', 'load_config', 'set_data_roots',
+    'setup_launcher', 'trainable_networks', 'visit_dataloaders'
 ]

@@ -2,6 +2,7 @@
 takes over: load a config with clear errors, switch on mixed precision,
 prepare CPU-only distributed runs, and build the runner."""
 import argparse
+import copy
 import logging
 import os
 import os.path as osp
@@ -155,7 +156,7 @@ def check_model_matches_data(cfg: Config, model) -> None:
     training data has, and gets the depth it needs (e.g. GIO-Ada)."""
     from udaplug.datasets import DepthNotFoundError, check_num_classes
     from udaplug.datasets.checks import pipeline_loads_depth
-    from udaplug.models.segmentors import unwrap
+    from udaplug.models.uda import BaseUDASegmentor, unwrap
     from udaplug.registry import DATASETS
     dataset = _source_dataset_cfg(cfg)
     if dataset is None:
@@ -173,7 +174,8 @@ def check_model_matches_data(cfg: Config, model) -> None:
         check_num_classes(
             num_classes, {'classes': classes},
             what=f'model (decode_head, training on {name})')
-    needs = getattr(model, 'required_source_keys', ())
+    needs = model.required_source_keys if isinstance(model,
+                                                     BaseUDASegmentor) else ()
     if 'gt_depth_map' in needs and \
             not pipeline_loads_depth(dataset.get('pipeline')):
         raise DepthNotFoundError(
@@ -184,11 +186,56 @@ def check_model_matches_data(cfg: Config, model) -> None:
             "depth_path), or use a dataset with depth.")
 
 
+def trainable_networks(model_cfg: dict) -> list:
+    """Names of the trainable networks a UDA model config declares
+    (segmentor, generators, discriminators, networks without a ``role`` of
+    ``'frozen'`` or ``'ema'``), in build order."""
+    names = []
+    groups = [('segmentor', model_cfg.get('segmentor'))] + [
+        item for key in ('generators', 'discriminators', 'networks')
+        for item in (model_cfg.get(key) or {}).items()
+    ]
+    for name, net in groups:
+        if isinstance(net, dict) and net.get('role',
+                                             'trainable') == 'trainable':
+            names.append(name)
+    return names
+
+
+def expand_param_scheduler(cfg: Config) -> None:
+    """Expand the ``default`` entry of a per-optimizer ``param_scheduler``
+    dict to every optimizer of a ``UDAOptimWrapperConstructor`` without an
+    entry of its own (mmengine needs one key per optimizer)."""
+    schedulers = cfg.get('param_scheduler')
+    if not isinstance(schedulers, dict) or 'type' in schedulers or \
+            'default' not in schedulers:
+        return
+    optim = cfg.get('optim_wrapper') or {}
+    if str(optim.get('constructor', '')).split('.')[-1] != \
+            'UDAOptimWrapperConstructor':
+        raise ValueError(
+            'param_scheduler.default needs optim_wrapper.constructor='
+            '"UDAOptimWrapperConstructor" (it knows the optimizers)')
+    from udaplug.engine.optimizers import plan_optimizers
+    optim = {k: v for k, v in optim.items() if k != 'constructor'}
+    keys = list(plan_optimizers(trainable_networks(cfg.model), optim).keys())
+    unknown = sorted(set(schedulers) - set(keys) - {'default'})
+    if unknown:
+        raise ValueError(f'param_scheduler has entries {unknown} that are '
+                         f'not optimizers of the model ({keys})')
+    default = schedulers['default']
+    cfg.param_scheduler = {
+        key: copy.deepcopy(schedulers.get(key, default))
+        for key in keys
+    }
+
+
 def build_runner(cfg: Config) -> Runner:
     """Build the runner named by ``cfg.runner_type`` (default: Runner),
     checking first that the files it needs exist and then that the model
     fits the training data."""
     check_load_from(cfg)
+    expand_param_scheduler(cfg)
     register_all_modules(init_default_scope=False)
     with explain_unknown_types():
         if 'runner_type' not in cfg:

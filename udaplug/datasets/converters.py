@@ -1,5 +1,10 @@
 """Label and depth conversion shared by ``tools/convert_datasets/*.py``.
 
+Label-id PNGs are read with PIL (:func:`read_label_ids`): GTA5 releases its
+labels as 8-bit palette images whose palette index is the Cityscapes label
+id, and OpenCV would expand those to their colours. Cityscapes, KITTI and
+Synscapes label ids are 8-bit grey images.
+
 Every converter follows mmseg's Cityscapes convention: next to each source
 label ``<name>.png`` it writes ``<name>_labelTrainIds.png`` (uint8, train ids
 of the dataset's label set, 255 = ignore). Where a dataset has depth that is
@@ -25,6 +30,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
+from PIL import Image
 
 from udaplug.utils.errors import check_data_root
 from .label_sets import (CITYSCAPES_CLASSES, CITYSCAPES_ID_TO_TRAINID,
@@ -41,9 +47,31 @@ _GENERATED = (TRAIN_ID_SUFFIX, DEPTH_CM_SUFFIX)
 
 Problem = Tuple[str, str]  # (file, what is wrong)
 
+#: PIL modes of label-id PNGs: palette (GTA5 as released: the palette index
+#: is the label id), 8-bit grey (Cityscapes ``*_gtFine_labelIds.png``, KITTI,
+#: Synscapes) and 16-bit grey.
+LABEL_ID_MODES = ('P', 'L', 'I;16', 'I;16L', 'I;16B', 'I')
+_MODE_NAMES = {
+    'RGB': '3-channel colour image',
+    'RGBA': '4-channel colour image',
+    'LA': 'grey image with alpha',
+    'PA': 'palette image with alpha',
+    '1': '1-bit image',
+    'CMYK': 'CMYK colour image',
+}
+
 
 class CorruptFileError(OSError):
     """A file cannot be decoded."""
+
+
+class LabelFormatError(ValueError):
+    """A label file is not in the format its dataset releases."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f'{path}: {reason}')
+        self.path = path
+        self.reason = reason
 
 
 @dataclass
@@ -94,6 +122,60 @@ def read_png(path: str) -> np.ndarray:
     if img is None:
         raise CorruptFileError('corrupt, truncated or not an image file')
     return img
+
+
+def read_label_ids(path: str) -> np.ndarray:
+    """Read a label-id PNG as its (H, W) map of ids, with PIL.
+
+    Palette images give their palette indices (GTA5's labels: the index is
+    the Cityscapes label id), grey images their values. OpenCV is not used:
+    ``cv2.imread(path, cv2.IMREAD_UNCHANGED)`` expands a palette image to
+    the colours of its palette.
+
+    Raises:
+        CorruptFileError: The file is missing or cannot be decoded.
+        LabelFormatError: The file is a colour image (e.g. a colour
+            visualisation such as Cityscapes' ``*_gtFine_color.png``).
+    """
+    if not osp.isfile(path):
+        raise CorruptFileError(f'file not found: {path}')
+    try:
+        with Image.open(path) as img:
+            img.load()
+            mode, (width, height) = img.mode, img.size
+            ids = np.asarray(img) if mode in LABEL_ID_MODES else None
+    except (OSError, SyntaxError, ValueError) as err:
+        raise CorruptFileError(
+            'corrupt, truncated or not an image file') from err
+    if ids is None:
+        what = _MODE_NAMES.get(mode, f'PIL mode {mode} image')
+        raise LabelFormatError(
+            path, f'a {what} ({width}x{height}, PIL mode {mode}); expected '
+            'a label-id PNG: an 8-bit palette image whose palette indices '
+            'are the Cityscapes label ids (as GTA5 releases its labels), or '
+            'a single-channel grey image of label ids (Cityscapes '
+            '*_gtFine_labelIds.png, KITTI, Synscapes). A colour '
+            'visualisation of the labels cannot be converted.')
+    return ids
+
+
+def write_palette_png(path: str, ids: np.ndarray,
+                      colours: Dict[int, Tuple[int, int, int]]) -> None:
+    """Write an (H, W) map of ids < 256 as an 8-bit palette PNG whose
+    palette gives id ``i`` the colour ``colours[i]`` (black for the others):
+    the format of GTA5's label files with
+    :data:`~udaplug.datasets.label_sets.CITYSCAPES_ID_COLOURS`."""
+    ids = np.asarray(ids)
+    if ids.ndim != 2 or ids.size and (ids.min() < 0 or ids.max() > 255):
+        raise ValueError(f'{path}: a palette PNG holds an (H, W) map of ids '
+                         f'0..255, got shape {ids.shape}')
+    palette = np.zeros((256, 3), np.uint8)
+    for i, colour in colours.items():
+        palette[i] = colour
+    img = Image.fromarray(np.ascontiguousarray(ids, dtype=np.uint8))
+    img.putpalette(palette.ravel().tolist())  # mode L -> P, same indices
+    os.makedirs(osp.dirname(path) or '.', exist_ok=True)
+    img.save(path)
 
 
 def write_png(path: str, array: np.ndarray) -> None:
@@ -154,19 +236,17 @@ def _result(rel: str, counts=None, problems=(), depth=None) -> dict:
 
 # -- per-file workers (module level, so they can run in a process pool) ----
 def convert_id_label(task: Tuple[str, str, np.ndarray, np.ndarray]) -> dict:
-    """Convert one single-channel label-id PNG (GTA5, Cityscapes, KITTI,
-    Synscapes). ``task = (data_root, relative path, lut, valid)``."""
+    """Convert one label-id PNG (GTA5: palette image, Cityscapes, KITTI,
+    Synscapes: grey; read by :func:`read_label_ids`).
+    ``task = (data_root, relative path, lut, valid)``."""
     root, rel, lut, valid = task
     src = osp.join(root, rel)
     try:
-        label = read_png(src)
+        label = read_label_ids(src)
     except CorruptFileError as err:
         return _result(rel, problems=[(rel, str(err))])
-    if label.ndim != 2:
-        return _result(
-            rel,
-            problems=[(rel, f'expected a single-channel label-id PNG, got '
-                       f'shape {label.shape} (a colour visualisation?)')])
+    except LabelFormatError as err:
+        return _result(rel, problems=[(rel, err.reason)])
     out, outside, counts = remap_ids(label, lut, valid)
     problems = [(rel, _outside_message(outside))] if outside else []
     write_png(train_id_path(src), out)
@@ -399,7 +479,9 @@ def _nonempty(files: List[str], folder: str, dataset: str,
 def convert_gta5(data_root: str,
                  nproc: int = 1,
                  quiet: bool = False) -> ConversionReport:
-    """GTA5: ``labels/NNNNN.png`` (Cityscapes ids) -> train ids (19)."""
+    """GTA5: ``labels/NNNNN.png`` (8-bit palette images whose palette index
+    is the Cityscapes label id; 8-bit grey id images are accepted too) ->
+    train ids (19)."""
     check_data_root(data_root, 'GTA5', what='data root')
     folder = check_data_root(
         osp.join(data_root, 'labels'), 'GTA5', what='label folder')

@@ -19,7 +19,9 @@ look:
 Files written under ``out`` (see :func:`make_demo_data`)::
 
     gta5/images/00001.png
-    gta5/labels/00001.png              Cityscapes label ids
+    gta5/labels/00001.png              Cityscapes label ids, 8-bit palette
+                                       PNG with Cityscapes' colours (as
+                                       GTA5 releases its labels)
     synthia/RGB/0000000.png
     synthia/GT/LABELS/0000000.png      16-bit, R = SYNTHIA class id,
                                        G = instance id (0 for stuff)
@@ -42,9 +44,9 @@ import cv2
 import numpy as np
 
 from .converters import (convert_cityscapes, convert_gta5, convert_synthia,
-                         run_tasks, write_png)
-from .label_sets import (CITYSCAPES_CLASSES, CITYSCAPES_NAME_TO_ID,
-                         IGNORE_INDEX, SYNTHIA_ID_NAMES)
+                         run_tasks, write_palette_png, write_png)
+from .label_sets import (CITYSCAPES_CLASSES, CITYSCAPES_ID_COLOURS,
+                         CITYSCAPES_NAME_TO_ID, IGNORE_INDEX, SYNTHIA_ID_NAMES)
 
 #: Depth of the sky and the cap of all depths in the demo data (cm).
 DEMO_MAX_DEPTH_CM = 10000
@@ -691,9 +693,9 @@ def _write_rgb(path: str, rgb: np.ndarray) -> None:
 def _write_source(out: str, index: int, sample: dict) -> None:
     _write_rgb(
         osp.join(out, 'gta5', 'images', f'{index + 1:05d}.png'), sample['img'])
-    write_png(
+    write_palette_png(
         osp.join(out, 'gta5', 'labels', f'{index + 1:05d}.png'),
-        sample['label_ids'])
+        sample['label_ids'], CITYSCAPES_ID_COLOURS)
     name = f'{index:07d}.png'
     _write_rgb(osp.join(out, 'synthia', 'RGB', name), sample['img'])
     h, w = sample['synthia_ids'].shape

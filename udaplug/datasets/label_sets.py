@@ -39,6 +39,14 @@ CITYSCAPES_NAME_TO_ID: Dict[str, int] = {
     lb.name: lb.id
     for lb in _cs_labels if lb.id >= 0
 }
+#: Cityscapes label id (0..33) -> its colour. GTA5's label files are 8-bit
+#: palette PNGs whose palette index is the label id and whose palette gives
+#: each id this colour (several ids share a colour, e.g. 0-4 are black, so
+#: the colours alone do not determine the ids).
+CITYSCAPES_ID_COLOURS: Dict[int, Tuple[int, int, int]] = {
+    lb.id: tuple(lb.color)
+    for lb in _cs_labels if lb.id >= 0
+}
 
 
 def subset_of_cityscapes(

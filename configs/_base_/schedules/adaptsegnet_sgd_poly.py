@@ -20,12 +20,12 @@ segmentor_optim_wrapper = dict(
 disc_optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.99)))
-# One optimizer per network, keyed like the model's attributes.
+# One optimizer per trainable network: the segmentor's own, and the
+# discriminators' default (every discriminator of the model gets one).
 optim_wrapper = dict(
-    constructor='mmagic.MultiOptimWrapperConstructor',
-    segmentor=segmentor_optim_wrapper,
-    disc_main=disc_optim_wrapper,
-    disc_aux=disc_optim_wrapper)
+    constructor='UDAOptimWrapperConstructor',
+    default=disc_optim_wrapper,
+    segmentor=segmentor_optim_wrapper)
 
 # lr_poly(base_lr, i, NUM_STEPS=250000, POWER=0.9) for every optimizer; the
 # schedule spans 250k steps but training stops at NUM_STEPS_STOP=150000.

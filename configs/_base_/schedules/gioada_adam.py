@@ -7,12 +7,11 @@
 # No weight decay, no decay of the learning rate (none is given).
 _base_ = ['../default_hooks.py']
 adam = dict(type='Adam', lr=2e-4, betas=(0.5, 0.999))
+# One Adam per trainable network (G_task, G_img, D_img, D_output or the
+# ablations' subsets): every network takes the default.
 optim_wrapper = dict(
-    constructor='mmagic.MultiOptimWrapperConstructor',
-    segmentor=dict(type='OptimWrapper', optimizer=adam),  # G_task
-    gen_img=dict(type='OptimWrapper', optimizer=adam),  # G_img
-    disc_img=dict(type='OptimWrapper', optimizer=adam),  # D_img
-    disc_output=dict(type='OptimWrapper', optimizer=adam))  # D_output
+    constructor='UDAOptimWrapperConstructor',
+    default=dict(type='OptimWrapper', optimizer=adam))
 
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')

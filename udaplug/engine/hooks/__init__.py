@@ -1,7 +1,7 @@
+from .mean_teacher_hook import MeanTeacherHook
 from .seg_prediction_dump_hook import SegPredictionDumpHook
+from .translation_visualization_hook import TranslationVisualizationHook
 
-__all__ = ['SegPredictionDumpHook']
-from .translation_visualization_hook import \
-    TranslationVisualizationHook  # noqa: E402,E501
-
-__all__ += ['TranslationVisualizationHook']
+__all__ = [
+    'MeanTeacherHook', 'SegPredictionDumpHook', 'TranslationVisualizationHook'
+]

@@ -14,18 +14,18 @@ from udaplug.datasets.label_sets import CITYSCAPES_PALETTE
 from udaplug.registry import HOOKS
 from udaplug.visualization import colorize, palette_of
 
-PANELS = ('source_image', 'translated_image', 'depth_pred', 'seg_pred')
-
 
 @HOOKS.register_module()
 class TranslationVisualizationHook(Hook):
-    """Every ``interval`` training iterations, save the last step's source
-    image | translated image | predicted depth | predicted segmentation side
-    by side as ``<work_dir>/<out_dir>/iter_<N>.png``.
+    """Every ``interval`` training iterations, save the panels of the last
+    training step (e.g. source image | translated image | predicted depth |
+    predicted segmentation) side by side as
+    ``<work_dir>/<out_dir>/iter_<N>.png``.
 
-    Works with any model that has a ``visualization_outputs()`` method
-    returning a dict of CPU or GPU tensors for one sample of the last
-    training step; every key is optional and missing panels are skipped:
+    Works with every udaplug UDA model: ``BaseUDASegmentor`` declares
+    ``visualization_outputs()``, a dict of CPU or GPU tensors for one sample
+    of the last training step, filled by the model's
+    ``record_visualization()`` call in its ``train_step``. Panels by key:
 
     - ``'source_image'``, ``'translated_image'`` (and any other key ending
       in ``_image``): (3, H, W) RGB in [0, 1];
@@ -37,28 +37,27 @@ class TranslationVisualizationHook(Hook):
       otherwise; 255 is black).
 
     Panels are resized (nearest for label maps) to the first panel's size.
-    :class:`~udaplug.models.GIOAda` implements ``visualization_outputs``;
-    a model without it is skipped with one warning.
+    A model that is not a udaplug UDA model is skipped with one warning.
 
     Args:
         interval (int): Save every ``interval`` iterations. Defaults to 500.
         out_dir (str): Folder under ``runner.work_dir`` (or an absolute
             path). Defaults to ``'vis'``.
-        panels (Sequence[str]): Keys to draw, left to right. Defaults to
-            ``('source_image', 'translated_image', 'depth_pred',
-            'seg_pred')``.
+        panels (Sequence[str], optional): Keys to draw, left to right;
+            missing keys are skipped. Defaults to every key, in the order
+            the model recorded them.
     """
     priority = 'LOW'
 
     def __init__(self,
                  interval: int = 500,
                  out_dir: str = 'vis',
-                 panels: Sequence[str] = PANELS) -> None:
+                 panels: Optional[Sequence[str]] = None) -> None:
         if interval <= 0:
             raise ValueError(f'interval must be positive, got {interval}')
         self.interval = interval
         self.out_dir = out_dir
-        self.panels = tuple(panels)
+        self.panels = None if panels is None else tuple(panels)
         self._warned = False
 
     @staticmethod
@@ -85,7 +84,7 @@ class TranslationVisualizationHook(Hook):
     def render(self, outputs: dict, palette: list) -> Optional[np.ndarray]:
         """The RGB (H, W * panels, 3) uint8 strip of ``outputs``."""
         images, size = [], None
-        for key in self.panels:
+        for key in (self.panels or tuple(outputs)):
             value = outputs.get(key)
             if value is None:
                 continue
@@ -121,13 +120,15 @@ class TranslationVisualizationHook(Hook):
                          outputs=None) -> None:
         if not self.every_n_train_iters(runner, self.interval):
             return
+        from udaplug.models.uda import BaseUDASegmentor
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        if not hasattr(model, 'visualization_outputs'):
+        if not isinstance(model, BaseUDASegmentor):
             if not self._warned:
                 warnings.warn(f'TranslationVisualizationHook: '
-                              f'{type(model).__name__} has no '
-                              'visualization_outputs(); nothing is saved')
+                              f'{type(model).__name__} is not a udaplug UDA '
+                              'model (no visualization_outputs()); nothing '
+                              'is saved')
                 self._warned = True
             return
         strip = self.render(model.visualization_outputs(),

@@ -1,11 +1,11 @@
-from typing import Dict, Optional, Tuple
+from typing import Dict, Tuple
 
 import torch.nn.functional as F
 from mmengine.optim import OptimWrapperDict
 from torch import Tensor
 
 from udaplug.registry import MODELS
-from .base_uda import BaseUDASegmentor, frozen
+from ..uda import BaseUDASegmentor, frozen
 
 
 @MODELS.register_module()
@@ -35,7 +35,13 @@ class AdaptSegNet(BaseUDASegmentor):
         adversarial_levels (dict): Output level (``'seg'`` for the decode
             head, ``'aux'`` for the auxiliary head) -> ``dict(
             discriminator=<name>, loss_weight=<lambda_adv>)``.
-        gan_loss (dict): ``DomainAdversarialLoss`` config (vanilla or LS-GAN).
+        gan_loss (dict): ``DomainAdversarialLoss`` config (vanilla or
+            LS-GAN) shared by the discriminators (a discriminator's own
+            ``gan_loss`` key overrides it).
+        predict_on (str): The network that predicts at test time. Defaults
+            to ``'segmentor'``.
+        networks (dict, optional): Further networks (see
+            :class:`BaseUDASegmentor`).
     """
 
     def __init__(self,
@@ -44,14 +50,12 @@ class AdaptSegNet(BaseUDASegmentor):
                  adversarial_levels: Dict[str, dict],
                  gan_loss: dict = dict(
                      type='DomainAdversarialLoss', gan_type='vanilla'),
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 **kwargs):
         super().__init__(
             segmentor,
             discriminators=discriminators,
             gan_loss=gan_loss,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+            **kwargs)
         levels = ['seg', *self.seg_model.aux_heads()]
         used = set()
         for level, cfg in adversarial_levels.items():
@@ -133,4 +137,9 @@ class AdaptSegNet(BaseUDASegmentor):
 
         # 3. Update every network.
         self.step(seg_optim, *disc_optims.values())
+        self.record_visualization(
+            source_image=(source['inputs'], 'input'),
+            source_pred=(src_out['seg'], 'logits'),
+            target_image=(target['inputs'], 'input'),
+            target_pred=(tgt_out['seg'], 'logits'))
         return log_vars

@@ -1,4 +1,4 @@
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -12,7 +12,7 @@ from ..decode_heads.joint_semantic_depth_head import (DEPTH_KEY,
                                                       missing_depth_message,
                                                       stack_depth,
                                                       valid_region_mask)
-from .base_uda import BaseUDASegmentor, frozen
+from ..uda import BaseUDASegmentor, check_networks, frozen
 
 # Extra inputs of the image transform network (Table 2: gd, +d, +s, +sd).
 TRANSFORM_INPUTS = {
@@ -96,22 +96,20 @@ class GIOAda(BaseUDASegmentor):
     of the semantic logits and the predicted depth, concatenated for the
     joint space (C + 1 channels, Sec. 3.3).
 
-    Image ranges. The task network sees images normalised by the data
-    preprocessor, ``(x - mean) / std`` on 8-bit pixel values; the generator
-    and D_img work in tanh range [-1, 1] (CycleGAN). The model converts
-    explicitly: ``to_tanh_range(x) = (x * std + mean) / 127.5 - 1`` for the
-    generator input and D_img's target images, and ``from_tanh_range(y) =
-    ((y + 1) * 127.5 - mean) / std`` for the translated image passed to the
-    task network (differentiable, so the task gradient reaches G_img). The
-    one-hot labels ({0, 1}, all zeros at ignored pixels) and the depth
-    (normalised to [0, 1] by ``LoadDepthFromFile(normalize=True)``; zero at
-    padded pixels) are concatenated as they are.
+    Image ranges: the generator and D_img work in tanh range [-1, 1]
+    (CycleGAN), the task network on preprocessed images; the conversions of
+    :class:`~udaplug.models.uda.ImageSpaceMixin` are differentiable, so the
+    task gradient reaches G_img. The one-hot labels ({0, 1}, all zeros at
+    ignored pixels) and the depth (normalised to [0, 1] by
+    ``LoadDepthFromFile(normalize=True)``; zero at padded pixels) are
+    concatenated to the image as they are.
 
     Mixed precision: the task losses reach G_img through the translated
     image. The task network's backward (with its optimizer's loss scale)
     stops at the translated image; its gradient, unscaled, is passed on to
-    G_img together with G_img's adversarial loss under G_img's loss scale,
-    so each optimizer's loss scaler sees only its own gradients.
+    G_img together with G_img's adversarial loss under G_img's loss scale
+    (:meth:`generator_task_loss`), so each optimizer's loss scaler sees only
+    its own gradients.
 
     The switches ``input_level``, ``output_level``, ``transform_inputs``
     and ``output_alignment`` give the ablations of Tables 1-3.
@@ -140,10 +138,11 @@ class GIOAda(BaseUDASegmentor):
         input_loss_weight (float): lambda_input. Defaults to 0.1 (Sec. 3.5).
         output_loss_weight (float): lambda_output (each discriminator of
             ``'separate'``). Defaults to 0.001 (Sec. 3.5).
-        gan_loss (dict): ``DomainAdversarialLoss`` config. Defaults to the
-            vanilla (log) loss of Eq. (1) and (4).
-        data_preprocessor (dict, optional): ``UDADataPreProcessor`` config.
-        init_cfg (dict, optional): Initialisation config.
+        gan_loss (dict): ``DomainAdversarialLoss`` config shared by the
+            discriminators. Defaults to the vanilla (log) loss of Eq. (1)
+            and (4).
+        **kwargs: ``data_preprocessor``, ``init_cfg``, ``predict_on``, ...
+            of :class:`BaseUDASegmentor`.
     """
 
     def __init__(self,
@@ -158,8 +157,7 @@ class GIOAda(BaseUDASegmentor):
                  output_loss_weight: float = 0.001,
                  gan_loss: dict = dict(
                      type='DomainAdversarialLoss', gan_type='vanilla'),
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 **kwargs):
         self.input_level = bool(input_level)
         self.output_level = bool(output_level)
         self.transform_inputs = self._check_switch('transform_inputs',
@@ -172,20 +170,21 @@ class GIOAda(BaseUDASegmentor):
                                                    OUTPUT_ALIGNMENTS,
                                                    self.output_level,
                                                    'output_level', 'joint')
-        self._check_networks('generators', generators,
-                             [GENERATOR] if self.input_level else [])
-        self._check_networks(
-            'discriminators', discriminators,
-            ([IMAGE_DISCRIMINATOR] if self.input_level else []) +
-            (list(OUTPUT_ALIGNMENTS[self.output_alignment])
-             if self.output_level else []))
         super().__init__(
             segmentor,
             discriminators=discriminators,
             generators=generators,
             gan_loss=gan_loss,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+            **kwargs)
+        why = (f'with input_level={self.input_level}, output_level='
+               f'{self.output_level}, output_alignment='
+               f'{self.output_alignment!r}')
+        check_networks(self, 'generator',
+                       [GENERATOR] if self.input_level else [], why)
+        check_networks(self, 'discriminator',
+                       ([IMAGE_DISCRIMINATOR] if self.input_level else []) +
+                       (list(OUTPUT_ALIGNMENTS[self.output_alignment])
+                        if self.output_level else []), why)
         self.input_loss_weight = float(input_loss_weight)
         self.output_loss_weight = float(output_loss_weight)
         self.output_discriminators = (
@@ -193,7 +192,6 @@ class GIOAda(BaseUDASegmentor):
             if self.output_level else {})
         self._check_task_network()
         self._check_channels()
-        self._last_step: Dict[str, Tensor] = {}
 
     # ------------------------------------------------------------------
     # Build-time checks
@@ -213,22 +211,6 @@ class GIOAda(BaseUDASegmentor):
             raise ValueError(f'GIOAda: {name} must be one of '
                              f'{list(choices)}, got {value!r}')
         return value
-
-    def _check_networks(self, kind: str, cfgs: Optional[dict],
-                        expected: List[str]) -> None:
-        got = sorted((cfgs or {}).keys())
-        if got != sorted(expected):
-            switches = (f'input_level={self.input_level}, output_level='
-                        f'{self.output_level}, output_alignment='
-                        f'{self.output_alignment!r}')
-            raise ValueError(
-                f'GIOAda: with {switches} the model needs {kind} '
-                f'{sorted(expected) or "none"}, but the config has '
-                f'{got or "none"}' +
-                (f' (missing: {sorted(set(expected) - set(got))})'
-                 if set(expected) - set(got) else '') +
-                (f' (not used: {sorted(set(got) - set(expected))})'
-                 if set(got) - set(expected) else ''))
 
     def _check_task_network(self) -> None:
         head = self.seg_model.decode_head
@@ -289,36 +271,6 @@ class GIOAda(BaseUDASegmentor):
         return ('gt_sem_seg', )
 
     # ------------------------------------------------------------------
-    # Image ranges
-    def _pixel_stats(self, like: Tensor) -> Tuple[Tensor, Tensor]:
-        pre = self.data_preprocessor
-        if getattr(pre, '_enable_normalize', False):
-            return (pre.mean.view(1, -1, 1,
-                                  1).to(like), pre.std.view(1, -1, 1,
-                                                            1).to(like))
-        return like.new_zeros(()), like.new_ones(())
-
-    def to_tanh_range(self, inputs: Tensor) -> Tensor:
-        """Preprocessed (normalised) images -> [-1, 1]."""
-        mean, std = self._pixel_stats(inputs)
-        return (inputs * std + mean) / 127.5 - 1
-
-    def from_tanh_range(self, images: Tensor) -> Tensor:
-        """[-1, 1] images -> the task network's normalised input space."""
-        mean, std = self._pixel_stats(images)
-        return ((images + 1) * 127.5 - mean) / std
-
-    def to_unit_rgb(self, images: Tensor, tanh: bool = False) -> Tensor:
-        """Preprocessed (or, with ``tanh``, [-1, 1]) images -> RGB in
-        [0, 1] (for saving and visualisation)."""
-        if not tanh:
-            images = self.to_tanh_range(images)
-        images = ((images + 1) / 2).clamp(0, 1)
-        if not getattr(self.data_preprocessor, 'channel_conversion', False):
-            images = images.flip(1)  # BGR as loaded by mmcv -> RGB
-        return images
-
-    # ------------------------------------------------------------------
     # Image transform network
     def generator_input(self, inputs: Tensor,
                         data_samples: SampleList) -> Tensor:
@@ -366,17 +318,6 @@ class GIOAda(BaseUDASegmentor):
                     'max))')
         return torch.where(valid, depth.clamp(0, 1), torch.zeros_like(depth))
 
-    def translate(self, gen_input: Tensor, wrapped: bool = True) -> Tensor:
-        """G_img(gen_input) in [-1, 1]; inputs whose size is not a multiple
-        of 4 (the generator's two stride-2 stages) are reflect-padded and
-        the output cropped back."""
-        gen = self.network(GENERATOR, wrapped=wrapped)
-        h, w = gen_input.shape[2:]
-        pad_h, pad_w = (-h) % 4, (-w) % 4
-        if pad_h or pad_w:
-            gen_input = F.pad(gen_input, (0, pad_w, 0, pad_h), mode='reflect')
-        return gen(gen_input)[:, :, :h, :w]
-
     @property
     def can_translate_source(self) -> bool:
         """Whether :meth:`translate_source` works (input level on)."""
@@ -392,7 +333,9 @@ class GIOAda(BaseUDASegmentor):
             raise RuntimeError('GIOAda: this model has no image transform '
                                'network (input_level=False)')
         fake = self.translate(
-            self.generator_input(inputs, data_samples), wrapped=False)
+            GENERATOR,
+            self.generator_input(inputs, data_samples),
+            wrapped=False)
         return self.to_unit_rgb(fake, tanh=True)
 
     # ------------------------------------------------------------------
@@ -427,15 +370,6 @@ class GIOAda(BaseUDASegmentor):
                 raise MissingDepthError(
                     missing_depth_message(type(self).__name__, sample))
 
-    @staticmethod
-    def loss_scale(optim_wrapper: OptimWrapper) -> float:
-        """The factor ``optim_wrapper.backward`` multiplies losses by (1
-        without mixed precision)."""
-        scaler = getattr(optim_wrapper, 'loss_scaler', None)
-        if scaler is None or not scaler.is_enabled():
-            return 1.0
-        return float(scaler.get_scale())
-
     def train_step(self, data: dict,
                    optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
         data = self.data_preprocessor(data, True)
@@ -457,15 +391,12 @@ class GIOAda(BaseUDASegmentor):
         log_vars.update(self.discriminator_step(cache, disc_optims))
         # 3. Update every network.
         self.step(seg_optim, *gen_optims.values(), *disc_optims.values())
-        self._last_step = {
-            'source': source['inputs'],
-            'translated': cache.get('fake'),
-            **cache['src_out'],
-        }
-        self._last_step = {
-            k: v[:1].detach()
-            for k, v in self._last_step.items() if v is not None
-        }
+        src_out = cache['src_out']
+        self.record_visualization(
+            source_image=(source['inputs'], 'input'),
+            translated_image=(cache.get('fake'), 'tanh'),
+            depth_pred=(src_out.get('depth'), 'depth'),
+            seg_pred=(src_out['seg'], 'logits'))
         return log_vars
 
     def generator_step(self, source: dict, target: dict,
@@ -481,6 +412,7 @@ class GIOAda(BaseUDASegmentor):
                 gen_optim = gen_optims[GENERATOR]
                 with gen_optim.optim_context(self.network(GENERATOR)):
                     fake = self.translate(
+                        GENERATOR,
                         self.generator_input(source['inputs'],
                                              source['data_samples']))
                     # generator side of Eq. (1): translated source images
@@ -494,7 +426,7 @@ class GIOAda(BaseUDASegmentor):
                             mistaken_for='target')
                     }
                 translated = self.from_tanh_range(fake)
-                task_input = translated.detach().requires_grad_()
+                task_input = self.task_input(translated)
                 cache['fake'] = fake
                 cache['target_images'] = self.to_tanh_range(target['inputs'])
             else:
@@ -512,9 +444,9 @@ class GIOAda(BaseUDASegmentor):
             if self.input_level:
                 # The task gradient w.r.t. the translated image, unscaled,
                 # continues into G_img with G_img's own loss scale.
-                task_grad = task_input.grad / self.loss_scale(seg_optim)
                 gen_loss, gen_vars = self.parse_losses(gen_losses)
-                gen_optim.backward(gen_loss + (translated * task_grad).sum())
+                gen_optim.backward(gen_loss + self.generator_task_loss(
+                    translated, task_input, seg_optim))
                 gen_vars.pop('loss')
                 log_vars.update(gen_vars)
 
@@ -561,33 +493,3 @@ class GIOAda(BaseUDASegmentor):
                                              src_disc_in[name],
                                              cache['tgt_disc_in'][name]))
         return log_vars
-
-    # ------------------------------------------------------------------
-    # Visualisation
-    @torch.no_grad()
-    def visualization_outputs(self) -> Dict[str, Tensor]:
-        """The first source sample of the last training step, on CPU, for
-        :class:`~udaplug.engine.hooks.TranslationVisualizationHook`:
-
-        - ``source_image``: (3, H, W) RGB in [0, 1];
-        - ``translated_image``: (3, H, W) RGB in [0, 1] (input level only);
-        - ``depth_pred``: (H, W) predicted depth for the image the task
-          network saw (with a depth-predicting head);
-        - ``seg_pred``: (H, W) int64 predicted classes for that image.
-
-        Empty before the first step.
-        """
-        last = self._last_step
-        if not last:
-            return {}
-        size = last['source'].shape[2:]
-        vis = {'source_image': self.to_unit_rgb(last['source'])[0]}
-        if 'translated' in last:
-            vis['translated_image'] = self.to_unit_rgb(
-                last['translated'], tanh=True)[0]
-        if 'depth' in last:
-            vis['depth_pred'] = self.seg_model.resize_to_input(
-                last['depth'].float(), size)[0, 0]
-        vis['seg_pred'] = self.seg_model.resize_to_input(
-            last['seg'].float(), size)[0].argmax(0)
-        return {k: v.cpu() for k, v in vis.items()}

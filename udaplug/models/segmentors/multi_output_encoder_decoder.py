@@ -1,11 +1,48 @@
+from contextlib import contextmanager
 from typing import Dict, List, Optional
 
+import torch
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.models.utils import resize
 from mmseg.utils import OptSampleList, SampleList, add_prefix
 from torch import Tensor, nn
 
 from udaplug.registry import MODELS
+
+
+class _PixelWeightSampler:
+    """Stands in for a decode head's pixel sampler: returns a fixed
+    per-pixel weight (times the head's own sampler's, if any)."""
+
+    def __init__(self, weight: Tensor, inner=None):
+        self.weight = weight
+        self.inner = inner
+
+    def sample(self, seg_logits: Tensor, seg_label: Tensor) -> Tensor:
+        expected = (seg_label.shape[0], *seg_label.shape[2:])
+        if tuple(self.weight.shape) != tuple(expected):
+            raise ValueError(
+                f'pixel_weight has shape {tuple(self.weight.shape)}; it must '
+                f'be (N, H, W) at the size of the labels, {expected}')
+        weight = self.weight.to(seg_logits.device, torch.float32)
+        if self.inner is not None:
+            weight = weight * self.inner.sample(seg_logits, seg_label)
+        return weight
+
+
+@contextmanager
+def pixel_weighted(head: nn.Module, weight: Optional[Tensor]):
+    """Within the context, ``head.loss_by_feat`` weights each pixel's loss
+    by ``weight`` (N, H, W) (no change when ``weight`` is None)."""
+    if weight is None:
+        yield
+        return
+    own = getattr(head, 'sampler', None)
+    head.sampler = _PixelWeightSampler(weight.detach(), own)
+    try:
+        yield
+    finally:
+        head.sampler = own
 
 
 @MODELS.register_module()
@@ -23,16 +60,23 @@ class MultiOutputEncoderDecoder(EncoderDecoder):
       ``forward_outputs(x) -> dict`` method (e.g. ``{'seg': …, 'depth': …}``)
       contributes all of them.
 
+    With ``features=True`` the dict also holds ``'features'``: the tuple of
+    feature maps of ``extract_feat`` (backbone, then neck), for feature-level
+    discriminators (e.g. ``outputs['features'][-1]``, the encoder output
+    before the decode head).
+
     :meth:`loss_by_outputs` turns such a dict into the same loss dict that
-    :meth:`loss` returns, so the features are extracted only once.
+    :meth:`loss` returns, so the features are extracted only once; it takes
+    an optional per-pixel weight (e.g. pseudo-label confidences).
     """
 
     def forward(self,
                 inputs: Tensor,
                 data_samples: OptSampleList = None,
-                mode: str = 'tensor'):
+                mode: str = 'tensor',
+                features: bool = False):
         if mode == 'outputs':
-            return self.forward_outputs(inputs)
+            return self.forward_outputs(inputs, features=features)
         return super().forward(inputs, data_samples, mode)
 
     def aux_heads(self) -> Dict[str, nn.Module]:
@@ -50,26 +94,41 @@ class MultiOutputEncoderDecoder(EncoderDecoder):
             return dict(head.forward_outputs(x))
         return {name: head(x)}
 
-    def forward_outputs(self, inputs: Tensor) -> Dict[str, Tensor]:
-        """Logits of every head for ``inputs`` (N, C, H, W)."""
+    def forward_outputs(self,
+                        inputs: Tensor,
+                        features: bool = False) -> Dict[str, Tensor]:
+        """Logits of every head for ``inputs`` (N, C, H, W); with
+        ``features`` also the feature maps (``'features'``)."""
         x = self.extract_feat(inputs)
         outputs = self._head_outputs(self.decode_head, x, 'seg')
         for name, head in self.aux_heads().items():
             outputs.update(self._head_outputs(head, x, name))
+        if features:
+            outputs['features'] = tuple(x)
         return outputs
 
-    def loss_by_outputs(self, outputs: Dict[str, Tensor],
-                        data_samples: SampleList) -> Dict[str, Tensor]:
+    def loss_by_outputs(
+            self,
+            outputs: Dict[str, Tensor],
+            data_samples: SampleList,
+            pixel_weight: Optional[Tensor] = None) -> Dict[str, Tensor]:
         """Supervised losses from :meth:`forward_outputs`'s result; the keys
-        match :meth:`loss` (``decode.loss_ce``, ``aux.loss_ce``, …)."""
+        match :meth:`loss` (``decode.loss_ce``, ``aux.loss_ce``, …).
+
+        ``pixel_weight`` (N, H, W), at the size of the labels, multiplies
+        each pixel's loss in every head (through mmseg's per-pixel
+        ``seg_weight`` of ``BaseDecodeHead.loss_by_feat``; combined with a
+        head's own pixel sampler, if any)."""
         losses = {}
         heads = {'seg': self.decode_head, **self.aux_heads()}
         for name, head in heads.items():
             prefix = 'decode' if name == 'seg' else name
-            if hasattr(head, 'loss_by_outputs'):
-                head_losses = head.loss_by_outputs(outputs, data_samples)
-            else:
-                head_losses = head.loss_by_feat(outputs[name], data_samples)
+            with pixel_weighted(head, pixel_weight):
+                if hasattr(head, 'loss_by_outputs'):
+                    head_losses = head.loss_by_outputs(outputs, data_samples)
+                else:
+                    head_losses = head.loss_by_feat(outputs[name],
+                                                    data_samples)
             losses.update(add_prefix(head_losses, prefix))
         return losses
 

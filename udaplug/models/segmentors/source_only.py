@@ -4,7 +4,7 @@ from mmengine.optim import OptimWrapper
 from torch import Tensor
 
 from udaplug.registry import MODELS
-from .base_uda import BaseUDASegmentor
+from ..uda import BaseUDASegmentor
 
 
 @MODELS.register_module()
