@@ -10,7 +10,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from uda_helpers import load_tool
 
 
 class TinyInception(nn.Module):
@@ -58,7 +57,8 @@ def _scenes(n=24, seed=0):
     ]
 
 
-def test_identical_sets_give_zero_fid_shift_grows(tmp_path, tiny_inception):
+def test_identical_sets_give_zero_fid_shift_grows(tmp_path, tiny_inception,
+                                                  load_tool):
     tool = load_tool('analysis/translation_quality.py')
     real = _write_set(str(tmp_path / 'real'), _scenes())
     same = _write_set(str(tmp_path / 'same'), _scenes())
@@ -79,7 +79,7 @@ def test_identical_sets_give_zero_fid_shift_grows(tmp_path, tiny_inception):
     assert 0.01 < fids[1] < fids[2]
 
 
-def test_inception_score(tmp_path, tiny_inception):
+def test_inception_score(tmp_path, tiny_inception, load_tool):
     tool = load_tool('analysis/translation_quality.py')
     real = _write_set(str(tmp_path / 'real'), _scenes())
     # one image repeated: p(y|x) = p(y) for all x -> IS = exp(0) = 1
@@ -106,7 +106,7 @@ def test_inception_score(tmp_path, tiny_inception):
     assert result['num_translated'] == 8 and result['num_real'] == 24
 
 
-def test_local_weights_only(tmp_path):
+def test_local_weights_only(tmp_path, load_tool):
     tool = load_tool('analysis/translation_quality.py')
     real = _write_set(str(tmp_path / 'real'), _scenes(4))
     missing = str(tmp_path / 'inception-2015-12-05.pt')
@@ -124,7 +124,7 @@ def test_local_weights_only(tmp_path):
         tool.list_images(str(tmp_path / 'nowhere'))
 
 
-def test_cli_writes_json(tmp_path, tiny_inception):
+def test_cli_writes_json(tmp_path, tiny_inception, load_tool):
     import json
     tool = load_tool('analysis/translation_quality.py')
     real = _write_set(str(tmp_path / 'real'), _scenes(12))

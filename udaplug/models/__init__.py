@@ -5,5 +5,6 @@ from .discriminators import *  # noqa: F401,F403
 from .generators import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .segmentors import *  # noqa: F401,F403
+from .translators import *  # noqa: F401,F403
 from .uda import *  # noqa: F401,F403
 from .wrappers import *  # noqa: F401,F403

@@ -8,3 +8,6 @@ __all__ = [
     'AdaptSegNet', 'BaseUDASegmentor', 'GIOAda', 'MultiOutputEncoderDecoder',
     'NonFiniteLossError', 'SourceOnly', 'frozen', 'unwrap'
 ]
+from .sai2i import SAI2I  # noqa: E402
+
+__all__ += ['SAI2I']
