@@ -868,3 +868,26 @@ def uda_batch():
                 ]))
 
     return uda_batch
+
+
+@pytest.fixture(scope='session')
+def tiny_uda_model(tiny_adaptsegnet_cfg):
+    """``tiny_uda_model(**changes)``: a tiny AdaptSegNet (4 classes) whose
+    model config is updated with ``changes`` (e.g. ``networks=...``,
+    ``predict_on=...``), built with seed 0, initialised, in train mode.
+    ``tiny_uda_model.cfg(**changes)`` returns the model config only."""
+    from udaplug.registry import MODELS
+
+    def cfg(**changes):
+        model = copy.deepcopy(tiny_adaptsegnet_cfg(4).model)
+        model.update(changes)
+        return model
+
+    def tiny_uda_model(**changes):
+        torch.manual_seed(0)
+        model = MODELS.build(cfg(**changes))
+        model.init_weights()
+        return model.train()
+
+    tiny_uda_model.cfg = cfg
+    return tiny_uda_model

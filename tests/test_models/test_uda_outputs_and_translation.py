@@ -2,30 +2,18 @@
 losses on pseudo-labels) and the translation plumbing of the UDA core
 (padded translation, the task gradient handed to a generator under its own
 loss scale, visualisation panels)."""
-import copy
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from udaplug.registry import MODELS
-
 C = 4
 
 
 @pytest.fixture
-def build(tiny_adaptsegnet_cfg):
+def build(tiny_uda_model):
     """``build(**changes)``: a tiny AdaptSegNet, initialised."""
-
-    def build(**changes):
-        cfg = copy.deepcopy(tiny_adaptsegnet_cfg(C).model)
-        cfg.update(changes)
-        torch.manual_seed(0)
-        model = MODELS.build(cfg)
-        model.init_weights()
-        return model.train()
-
-    return build
+    return tiny_uda_model
 
 
 def test_feature_maps_on_request(build):

@@ -12,28 +12,15 @@ C = 4
 
 
 @pytest.fixture
-def model_cfg(tiny_adaptsegnet_cfg):
+def model_cfg(tiny_uda_model):
     """``model_cfg(**changes)``: a tiny AdaptSegNet model config."""
-
-    def model_cfg(**changes):
-        cfg = copy.deepcopy(tiny_adaptsegnet_cfg(C).model)
-        cfg.update(changes)
-        return cfg
-
-    return model_cfg
+    return tiny_uda_model.cfg
 
 
 @pytest.fixture
-def build(model_cfg):
+def build(tiny_uda_model):
     """``build(**changes)``: the model of ``model_cfg``, initialised."""
-
-    def build(**changes):
-        torch.manual_seed(0)
-        model = MODELS.build(model_cfg(**changes))
-        model.init_weights()
-        return model.train()
-
-    return build
+    return tiny_uda_model
 
 
 def optimizers(model, **entries):
