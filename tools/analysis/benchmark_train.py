@@ -93,7 +93,12 @@ def main(argv=None):
         return dict(
             source=source,
             target=random_batch(
-                target_shape, args.batch_size, num_classes, labelled=False))
+                target_shape,
+                args.batch_size,
+                num_classes,
+                # e.g. pseudo-labels of a self-training stage
+                labelled='gt_sem_seg' in getattr(model, 'required_target_keys',
+                                                 ())))
 
     def sync():
         if device == 'cuda':

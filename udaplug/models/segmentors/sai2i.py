@@ -52,6 +52,12 @@ class SAI2I(AdaptSegNet):
         super().__init__(**kwargs)
         self.ssl_loss_weight = float(ssl_loss_weight)
 
+    @property
+    def required_target_keys(self):
+        """Data-sample fields every target batch must carry: the
+        pseudo-labels."""
+        return ('gt_sem_seg', )
+
     def target_losses(self, outputs: Dict[str, Tensor],
                       data_samples: SampleList) -> Dict[str, Tensor]:
         """lambda_SSL x the cross-entropy with the pseudo-labels (Eq. 10),
