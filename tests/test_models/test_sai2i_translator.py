@@ -210,7 +210,14 @@ def test_train_step_is_eq1_to_eq5():
     assert all(not p.requires_grad for p in model.segmentor.parameters())
     assert model.role_of('segmentor') == 'frozen'
     vis = model.visualization_outputs()
-    assert vis['translated_image'].shape == (3, 64, 64)
+    assert list(vis) == [
+        'source_image', 'translated_image', 'seg_pred', 'target_image',
+        'target_to_source_image'
+    ]
+    from udaplug.engine.hooks import TranslationVisualizationHook
+    strip = TranslationVisualizationHook(interval=1).render(
+        vis, [[i, i, i] for i in range(NUM_CLASSES)])
+    assert strip.shape == (64, 5 * 64, 3)
 
 
 def test_semantic_guidance_and_sce_switches():

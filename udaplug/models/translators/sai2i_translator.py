@@ -330,9 +330,7 @@ class SAI2ITranslator(BaseUDASegmentor):
         self.record_visualization(
             source_image=(inputs['source'], 'input'),
             translated_image=(fakes['source'], 'tanh'),
-            seg_pred=(logits['source'],
-                      'logits') if logits['source'] is not None else
-            (None, 'logits'),
+            seg_pred=(logits['source'], 'logits'),  # skipped when None
             target_image=(inputs['target'], 'input'),
-            target_translated=(fakes['target'], 'tanh'))
+            target_to_source_image=(fakes['target'], 'tanh'))
         return log_vars
