@@ -27,6 +27,20 @@ model = dict(
 # range over the dataset: use it here to normalise exactly as Sec. 3.2.
 synthia_depth_range = (0, 65535)
 flip_prob = 0.5  # Sec. 3.5: random horizontal flip, the only augmentation
+# Resizing: not stated in the paper (no code is published at the address it
+# gives). Its Cityscapes protocol, "down-size the images to half resolution
+# (at 1024 x 512 pixels)" as "a common practice" (Sec. 4.1), is the one of
+# AdaptSegNet's official code that the dataset config follows: PIL bicubic
+# for images, nearest for labels. The target (Cityscapes) is resized with
+# PIL in training as in the dataset config's validation, so target images
+# look alike in adaptation and evaluation (OpenCV's bicubic does not
+# antialias when it shrinks 2048x1024 to 1024x512; PIL's does).
+target_resize_backend = 'pillow'
+# The source keeps OpenCV: its pipeline also resizes the float depth map,
+# which mmcv's PIL backend cannot (uint8 only). At the configured size the
+# source resize is the identity (SYNTHIA is 1280x760), so the backend does
+# not change the source images; no source images are evaluated.
+source_resize_backend = 'cv2'
 source_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(
@@ -38,7 +52,8 @@ source_pipeline = [
         type='Resize',
         scale=_base_.source_scale,
         keep_ratio=False,
-        interpolation='bicubic'),  # label and depth: nearest
+        interpolation='bicubic',  # label and depth: nearest
+        backend=source_resize_backend),
     dict(type='RandomFlip', prob=flip_prob),
     dict(type='PackSegInputs'),
 ]
@@ -48,7 +63,8 @@ target_pipeline = [
         type='Resize',
         scale=_base_.target_scale,
         keep_ratio=False,
-        interpolation='bicubic'),
+        interpolation='bicubic',
+        backend=target_resize_backend),
     dict(type='RandomFlip', prob=flip_prob),
     dict(type='PackSegInputs'),
 ]

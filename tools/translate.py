@@ -60,7 +60,8 @@ from mmengine.utils import ProgressBar
 
 from udaplug.apis import load_config
 from udaplug.registry import DATASETS, MODELS
-from udaplug.utils import explain_unknown_types, register_all_modules
+from udaplug.utils import (explain_unknown_types, mmengine_checkpoint_io,
+                           register_all_modules)
 
 KEPT_TRANSFORMS = ('LoadImageFromFile', 'LoadDepthFromFile', 'LoadAnnotations',
                    'Resize', 'PackSegInputs')
@@ -169,7 +170,8 @@ def build_model(cfg, checkpoint: str, device: str):
             'source-to-target generator (it needs a translate_source('
             'inputs, data_samples) method and, if it has the attribute, '
             'can_translate_source=True; GIOAda: input_level=True)')
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+    with mmengine_checkpoint_io():  # torch's weights_only loading
+        load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
     return model.to(device).eval()
 
 

@@ -63,8 +63,17 @@ def test_resume_equals_uninterrupted_run(tmp_path, demo_data, load_tool,
     assert not osp.exists(osp.join(resumed, f'iter_{MAX_ITERS}.pth'))
     train.main([config, '--work-dir', resumed, '--resume'])
 
-    a = torch.load(osp.join(straight, f'iter_{MAX_ITERS}.pth'))
-    b = torch.load(osp.join(resumed, f'iter_{MAX_ITERS}.pth'))
+    # udaplug's checkpoints load with torch's default weights_only loading
+    # and no allow-list (PortableCheckpointHook)
+    paths = [
+        osp.join(straight, f'iter_{MAX_ITERS}.pth'),
+        osp.join(resumed, f'iter_{MAX_ITERS}.pth'),
+        osp.join(resumed, 'iter_2.pth')
+    ]
+    for path in paths:
+        assert torch.serialization.get_unsafe_globals_in_checkpoint(
+            path) == [], path
+    a, b, c = (torch.load(path) for path in paths)
     assert a['meta']['iter'] == b['meta']['iter'] == MAX_ITERS
     for key, value in a['state_dict'].items():
         assert torch.equal(value, b['state_dict'][key]), key
@@ -82,6 +91,5 @@ def test_resume_equals_uninterrupted_run(tmp_path, demo_data, load_tool,
     for it in range(3, MAX_ITERS + 1):
         assert straight_losses[it] == resumed_losses[it], it
     # the weights moved during the resumed part
-    c = torch.load(osp.join(resumed, 'iter_2.pth'))
     assert any(not torch.equal(v, c['state_dict'][k])
                for k, v in b['state_dict'].items())

@@ -94,6 +94,32 @@ def test_layout_and_formats(demo):
         width=64, height=32)
 
 
+def test_generated_content_is_unchanged(demo):
+    """Regression pins for seed 3 at 64x32: the class pixel counts of one
+    source and one target label, and one depth map. The generator's output
+    defines the demo results the README reports; a change must be
+    deliberate (then update these numbers and the README's)."""
+
+    def counts(label):
+        ids, n = np.unique(label, return_counts=True)
+        return list(zip(ids.tolist(), n.tolist()))
+
+    gta = np.asarray(Image.open(osp.join(demo, 'gta5', 'labels', '00002.png')))
+    assert counts(gta) == [(7, 850), (8, 63), (11, 463), (12, 10), (13, 1),
+                           (17, 82), (19, 20), (20, 11), (21, 246), (22, 20),
+                           (23, 213), (24, 28), (26, 41)]
+    city = read(
+        osp.join(demo, 'cityscapes', 'gtFine', 'val', 'demoburg',
+                 'demoburg_000000_000001_gtFine_labelIds.png'))
+    assert counts(city) == [(1, 107), (7, 616), (8, 74), (11, 660), (17, 78),
+                            (19, 2), (20, 15), (21, 90), (22, 21), (23, 338),
+                            (24, 17), (27, 30)]
+    depth = read(
+        osp.join(demo, 'synthia', 'Depth', 'Depth', '0000001_depth_cm.png'))
+    assert (depth.min(), depth.max()) == (489, 10000)
+    assert int(depth.astype(np.int64).sum()) == 6081549
+
+
 def test_same_scene_in_gta5_and_synthia_styles(demo):
     gta = read(osp.join(demo, 'gta5', 'labels', '00002_labelTrainIds.png'))
     syn = read(

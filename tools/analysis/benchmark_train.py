@@ -21,7 +21,7 @@ from mmseg.structures import SegDataSample
 from udaplug.apis import enable_amp, load_config
 from udaplug.models.segmentors import BaseUDASegmentor
 from udaplug.registry import MODELS
-from udaplug.utils import register_all_modules
+from udaplug.utils import mmengine_checkpoint_io, register_all_modules
 
 
 def parse_args(argv=None):
@@ -78,7 +78,8 @@ def main(argv=None):
         enable_amp(cfg)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     model = MODELS.build(cfg.model)
-    model.init_weights()
+    with mmengine_checkpoint_io():  # init_cfg may name a udaplug checkpoint
+        model.init_weights()
     model.to(device).train()
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     num_classes = model.segmentor.decode_head.num_classes if isinstance(

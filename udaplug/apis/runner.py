@@ -15,7 +15,7 @@ from mmengine.runner import Runner
 
 from udaplug.registry import RUNNERS
 from udaplug.utils import (check_config_path, explain_unknown_types,
-                           register_all_modules)
+                           register_all_modules, with_mmengine_checkpoint_io)
 
 AMP_WRAPPER = 'MixedPrecisionOptimWrapper'
 
@@ -233,7 +233,15 @@ def expand_param_scheduler(cfg: Config) -> None:
 def build_runner(cfg: Config) -> Runner:
     """Build the runner named by ``cfg.runner_type`` (default: Runner),
     checking first that the files it needs exist and then that the model
-    fits the training data."""
+    fits the training data.
+
+    The runner saves and loads checkpoints under torch's ``weights_only``
+    unpickler: its ``train``, ``val``, ``test``, ``save_checkpoint``,
+    ``load_checkpoint`` and ``resume`` run inside
+    :func:`udaplug.utils.mmengine_checkpoint_io` (this runner only; mmengine
+    itself is not changed), and the checkpoints it writes load with plain
+    ``torch.load`` (:class:`~udaplug.engine.hooks.PortableCheckpointHook`),
+    e.g. in mmseg's ``init_model``."""
     check_load_from(cfg)
     expand_param_scheduler(cfg)
     register_all_modules(init_default_scope=False)
@@ -243,7 +251,8 @@ def build_runner(cfg: Config) -> Runner:
         else:
             runner = RUNNERS.build(cfg)
     check_model_matches_data(cfg, runner.model)
-    return runner
+    runner.register_hook(dict(type='PortableCheckpointHook'))
+    return with_mmengine_checkpoint_io(runner)
 
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
