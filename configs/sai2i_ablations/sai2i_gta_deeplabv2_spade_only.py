@@ -6,17 +6,7 @@
 _base_ = ['../sai2i_gta_deeplabv2.py']
 _translation_options = {'model.loss_weights.sce': 0.0}
 
-
-def _ablate(stage):
-    """``stage`` with the ablation's changes if it trains the translation
-    network (also inside the block of repeated rounds)."""
-    stage = dict(stage)
-    if stage['type'] == 'RepeatStages':
-        stage['stages'] = [_ablate(s) for s in stage['stages']]
-    elif stage['name'].startswith('translation'):
-        stage['cfg_options'] = dict(stage['cfg_options'],
-                                    **_translation_options)
-    return stage
-
-
-stages = [_ablate(s) for s in _base_.stages]
+# the translation stages (round 1's and the repeated rounds')
+stages = _base_.stages
+stages[0]['cfg_options'].update(_translation_options)
+stages[4]['stages'][0]['cfg_options'].update(_translation_options)
