@@ -1,13 +1,21 @@
-"""Train a model from a config.
+"""Train a model from a config, or run a pipeline config (one with
+``stages=[...]``, see docs/pipelines.md) stage by stage.
 
     python tools/train.py configs/adaptsegnet_gta.py [--work-dir DIR]
         [--resume] [--amp] [--cfg-options key=value ...]
         [--launcher {none,pytorch,slurm,mpi}]
+
+For a pipeline, ``--work-dir`` is the pipeline's work dir (each stage works
+in a folder inside it), ``--cfg-options`` change the pipeline config (e.g.
+``stage_cfg_options.train_cfg.max_iters=100`` for every train stage),
+``--amp`` applies to every train stage; interrupted train stages always
+resume, finished stages are skipped.
 """
 import argparse
 
 from udaplug.apis import (add_runner_args, build_runner, config_from_args,
                           enable_amp)
+from udaplug.pipelines import is_pipeline_config, run_pipeline
 from udaplug.utils import explain_unknown_types
 
 
@@ -29,6 +37,9 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     cfg = config_from_args(args)
+    if is_pipeline_config(cfg):
+        with explain_unknown_types():
+            return run_pipeline(cfg, amp=args.amp, launcher=cfg.launcher)
     if args.amp:
         enable_amp(cfg)
     cfg.resume = args.resume

@@ -79,11 +79,15 @@ VISBACKENDS = Registry(
     locations=['udaplug.visualization'])
 LOG_PROCESSORS = Registry('log_processor', parent=MMSEG_LOG_PROCESSORS)
 INFERENCERS = Registry('inferencer', parent=MMSEG_INFERENCERS)
+# Stage types of pipeline configs (a config with ``stages=[...]``, run by
+# udaplug.pipelines.PipelineRunner); udaplug's own, no OpenMMLab parent.
+STAGES = Registry('stage', locations=['udaplug.pipelines'])
 
 __all__ = [
     'RUNNERS', 'RUNNER_CONSTRUCTORS', 'LOOPS', 'HOOKS', 'DATASETS',
     'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS',
     'WEIGHT_INITIALIZERS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
     'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'METRICS', 'EVALUATOR',
-    'TASK_UTILS', 'VISUALIZERS', 'VISBACKENDS', 'LOG_PROCESSORS', 'INFERENCERS'
+    'TASK_UTILS', 'VISUALIZERS', 'VISBACKENDS', 'LOG_PROCESSORS',
+    'INFERENCERS', 'STAGES'
 ]

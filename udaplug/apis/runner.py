@@ -232,8 +232,9 @@ def expand_param_scheduler(cfg: Config) -> None:
 
 def build_runner(cfg: Config) -> Runner:
     """Build the runner named by ``cfg.runner_type`` (default: Runner),
-    checking first that the files it needs exist and then that the model
-    fits the training data.
+    checking first that the files it needs exist, then that the model fits
+    the training data and that pseudo-labelled or translated datasets are
+    complete and fit it.
 
     The runner saves and loads checkpoints under torch's ``weights_only``
     unpickler: its ``train``, ``val``, ``test``, ``save_checkpoint``,
@@ -251,6 +252,8 @@ def build_runner(cfg: Config) -> Runner:
         else:
             runner = RUNNERS.build(cfg)
     check_model_matches_data(cfg, runner.model)
+    from udaplug.pipelines.checks import check_derived_datasets
+    check_derived_datasets(cfg, runner.model)
     runner.register_hook(dict(type='PortableCheckpointHook'))
     return with_mmengine_checkpoint_io(runner)
 
