@@ -54,6 +54,8 @@ def _round(suffix, previous, previous_config):
             name='pseudo_labels' + suffix,
             config=previous_config,
             checkpoint=previous,
+            # the target set as the segmentation stage reads it
+            dataset=_segmentation,
             threshold=0.9,  # th_SSL, Eq. 9 (Sec. 3.4)
             cfg_options={'model.segmentor.init_cfg': None}),
         dict(

@@ -290,3 +290,45 @@ def test_build_checks():
         model.train_step(batch(), split)
     with pytest.raises(ValueError, match='not multiples of 4'):
         model.train_step(batch(size=(62, 64)), wrappers)
+
+
+def test_segmentor_of_another_architecture_is_refused(tmp_path):
+    """M is the previous stage's model: a checkpoint it does not fit exactly
+    (here a segmentor of another width) fails at init with the keys
+    listed, instead of mmengine's warning and random weights; the fitting
+    checkpoint loads every weight."""
+    other = MODELS.build(
+        tiny_translator_cfg(
+            segmentor=dict(
+                tiny_translator_cfg().segmentor,
+                backbone=dict(
+                    type='DeepLabResNet',
+                    depth=18,
+                    stem_channels=16,
+                    base_channels=16,
+                    out_indices=(3, )),
+                decode_head=dict(
+                    tiny_translator_cfg().segmentor.decode_head,
+                    in_channels=128))))
+    path = str(tmp_path / 'other.pth')
+    torch.save({'state_dict': other.state_dict()}, path)
+    init = dict(type='Pretrained', checkpoint=path, prefix='segmentor.')
+    model = MODELS.build(
+        tiny_translator_cfg(
+            segmentor=dict(tiny_translator_cfg().segmentor, init_cfg=init)))
+    with pytest.raises(ValueError) as err:
+        model.init_weights()
+    message = str(err.value)
+    assert path in message and 'another architecture' in message
+    assert 'of another shape' in message
+    assert 'backbone.conv1.weight (16, 3, 7, 7) (network: (64, 3, 7, 7))' \
+        in message
+    # the fitting checkpoint: no error, M's weights are the checkpoint's
+    same = build()
+    torch.save({'state_dict': same.state_dict()}, path)
+    model = MODELS.build(
+        tiny_translator_cfg(
+            segmentor=dict(tiny_translator_cfg().segmentor, init_cfg=init)))
+    model.init_weights()
+    for key, value in same.segmentor.state_dict().items():
+        assert torch.equal(model.segmentor.state_dict()[key], value), key
