@@ -10,7 +10,7 @@
 #      (sai2i_demo_source_only.py, 600 iterations): the paper starts from
 #      BDL's trained model, which has no demo counterpart;
 #   then the two rounds of configs/sai2i_gta_deeplabv2.py, with the demo's
-#      stage configs: translation (sai2i_demo_translation.py, 1000
+#      stage configs: translation (sai2i_demo_translation.py, 400
 #      iterations) -> translate (the 200 source images, 128x64) ->
 #      pseudo_labels (the previous M, threshold 0.9) -> segmentation
 #      (sai2i_demo_segmentation.py, 300 iterations from the previous M).

@@ -65,7 +65,7 @@ test_dataloader = None
 test_evaluator = None
 test_cfg = None
 # demo: a short schedule
-max_iters = 1000
+max_iters = 400
 param_scheduler = [
     dict(
         type='PolyLR',
@@ -79,5 +79,5 @@ train_cfg = dict(max_iters=max_iters)
 default_hooks = dict(
     logger=dict(interval=50), checkpoint=dict(interval=max_iters))
 custom_hooks = [
-    dict(type='TranslationVisualizationHook', interval=250, out_dir='vis')
+    dict(type='TranslationVisualizationHook', interval=100, out_dir='vis')
 ]
