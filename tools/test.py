@@ -8,6 +8,7 @@ import os.path as osp
 
 from udaplug.apis import add_runner_args, build_runner, config_from_args
 from udaplug.utils import explain_unknown_types
+from udaplug.utils.known_warnings import filter_known_warnings
 
 
 def parse_args(argv=None):
@@ -27,6 +28,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    filter_known_warnings()
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(

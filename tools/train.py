@@ -17,6 +17,7 @@ from udaplug.apis import (add_runner_args, build_runner, config_from_args,
                           enable_amp)
 from udaplug.pipelines import is_pipeline_config, run_pipeline
 from udaplug.utils import explain_unknown_types
+from udaplug.utils.known_warnings import filter_known_warnings
 
 
 def parse_args(argv=None):
@@ -35,6 +36,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    filter_known_warnings()
     args = parse_args(argv)
     cfg = config_from_args(args)
     if is_pipeline_config(cfg):

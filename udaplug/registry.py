@@ -4,8 +4,14 @@ Every registry is a child of mmsegmentation's registry of the same kind (scope
 ``udaplug``), so with ``default_scope='udaplug'`` a config can name udaplug's
 modules, mmseg's and mmengine's without a prefix, and any other OpenMMLab
 package's with its scope as prefix (``type='mmagic.ResnetGenerator'``).
+Kinds mmseg has no registry for (functions, training strategies) hang from
+mmengine's root registry. udaplug has a child of every root registry of
+mmengine: a lookup in scope ``udaplug`` of a kind without one falls back to
+the root with a "Failed to search registry with scope" warning.
 """
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
+from mmengine.registry import STRATEGIES as MMENGINE_STRATEGIES
 from mmengine.registry import Registry
 from mmseg.registry import DATA_SAMPLERS as MMSEG_DATA_SAMPLERS
 from mmseg.registry import DATASETS as MMSEG_DATASETS
@@ -79,6 +85,9 @@ VISBACKENDS = Registry(
     locations=['udaplug.visualization'])
 LOG_PROCESSORS = Registry('log_processor', parent=MMSEG_LOG_PROCESSORS)
 INFERENCERS = Registry('inferencer', parent=MMSEG_INFERENCERS)
+# functions (e.g. a dataloader's collate_fn) and training strategies
+FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS)
+STRATEGIES = Registry('strategy', parent=MMENGINE_STRATEGIES)
 # Stage types of pipeline configs (a config with ``stages=[...]``, run by
 # udaplug.pipelines.PipelineRunner); udaplug's own, no OpenMMLab parent.
 STAGES = Registry('stage', locations=['udaplug.pipelines'])
@@ -89,5 +98,5 @@ __all__ = [
     'WEIGHT_INITIALIZERS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
     'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'METRICS', 'EVALUATOR',
     'TASK_UTILS', 'VISUALIZERS', 'VISBACKENDS', 'LOG_PROCESSORS',
-    'INFERENCERS', 'STAGES'
+    'INFERENCERS', 'FUNCTIONS', 'STRATEGIES', 'STAGES'
 ]

@@ -1,6 +1,12 @@
 # Runtime settings shared by every udaplug config (mmseg's defaults, with
 # udaplug's scope and its data-parallel wrapper).
 default_scope = 'udaplug'
+# Every model config also names its scope, ``model = dict(_scope_='udaplug',
+# type=...)``: mmseg's MMSegInferencer builds the model in the scope passed
+# to it (``'mmseg'`` unless told otherwise), and ``_scope_`` makes the model
+# and every network inside it resolve udaplug's modules whatever the caller's
+# scope. (A model config cannot be set here: two bases must not define the
+# same key.)
 env_cfg = dict(
     cudnn_benchmark=True,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

@@ -65,6 +65,7 @@ segmentor = dict(
 discriminator = dict(type='FCDiscriminator', in_channels=num_classes)
 
 model = dict(
+    _scope_='udaplug',  # see configs/_base_/default_runtime.py
     type='AdaptSegNet',
     data_preprocessor=data_preprocessor,
     segmentor=segmentor,

@@ -75,6 +75,7 @@ output_discriminator = dict(
     num_conv=3)
 
 model = dict(
+    _scope_='udaplug',  # see configs/_base_/default_runtime.py
     type='GIOAda',
     data_preprocessor=data_preprocessor,
     segmentor=segmentor,
