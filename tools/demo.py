@@ -68,6 +68,16 @@ METHODS = (
         'adaptsegnet',
         'configs/demo/adaptsegnet_demo.py',
         baseline='source_only'),
+    # a pipeline: the source-only stage, then two rounds of translation,
+    # pseudo-labels and segmentation; its control trains the same segmentor
+    # for as many iterations on the source alone
+    Method('Source only (SAI2I control)', 'sai2i_source_only',
+           'configs/demo/sai2i_demo_control.py'),
+    Method(
+        'SAI2I (Musto & Zinelli)',
+        'sai2i',
+        'configs/demo/sai2i_demo.py',
+        baseline='sai2i_source_only'),
 )
 # what trains within the 5-minute budget of `make demo` on 2 CPU cores
 DEFAULT_METHODS = ('source_only', 'adaptsegnet')

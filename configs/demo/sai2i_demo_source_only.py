@@ -13,6 +13,7 @@ _base_ = [
 ]
 model = dict(
     _delete_=True,
+    _scope_='udaplug',  # see configs/_base_/default_runtime.py
     type='SourceOnly',
     data_preprocessor=_base_.data_preprocessor,
     segmentor=_base_.segmentor)

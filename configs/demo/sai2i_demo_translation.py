@@ -61,9 +61,6 @@ train_dataloader = dict(
 val_dataloader = None
 val_evaluator = None
 val_cfg = None
-test_dataloader = None
-test_evaluator = None
-test_cfg = None
 # demo: a short schedule
 max_iters = 400
 param_scheduler = [

@@ -38,10 +38,8 @@ train_dataloader = dict(
     dataset=dict(
         source=dict(pipeline=_base_.translation_pipeline),
         target=dict(pipeline=_base_.translation_pipeline)))
-# No validation: the segmentor does not change in this stage.
+# No validation: the segmentor does not change in this stage (the test
+# settings stay: tools/test.py and mmseg's inference APIs test the frozen M).
 val_dataloader = None
 val_evaluator = None
 val_cfg = None
-test_dataloader = None
-test_evaluator = None
-test_cfg = None

@@ -60,7 +60,6 @@ model = dict(segmentor=dict(init_cfg=None))
     if stage == 'translation':  # no validation in this stage
         body += '''
 val_dataloader = None
-test_dataloader = None
 '''
     else:  # the target's labels stand in for pseudo-labels
         body += '''

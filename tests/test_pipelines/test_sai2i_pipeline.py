@@ -44,7 +44,6 @@ train_dataloader = dict(
                  target=dict(_cityscapes_train, pipeline=_crops)))
 custom_hooks = [dict(type='TranslationVisualizationHook', interval=1,
                      out_dir='vis')]
-test_dataloader = None
 '''
 # one model dict per file: a second ``model = ...`` would replace the first
 SEGMENTOR = '''

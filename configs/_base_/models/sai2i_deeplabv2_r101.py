@@ -51,6 +51,7 @@ segmentor = dict(
     test_cfg=dict(mode='whole'))
 
 model = dict(
+    _scope_='udaplug',  # see configs/_base_/default_runtime.py
     type='SAI2I',
     data_preprocessor=data_preprocessor,
     segmentor=segmentor,

@@ -45,6 +45,7 @@ discriminator = dict(
     num_scales=3,
     with_spectral_norm=True)
 translator = dict(
+    _scope_='udaplug',  # see configs/_base_/default_runtime.py
     type='SAI2ITranslator',
     generators=dict(
         enc_s=encoder, enc_t=encoder, gen_s=generator, gen_t=generator),

@@ -26,6 +26,8 @@ param_scheduler = [
         by_epoch=False)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
+# no validation (M is frozen); tools/test.py tests M
+test_cfg = dict(type='TestLoop')
 default_hooks = dict(checkpoint=dict(interval=50000, max_keep_ckpts=2))
 # source | translated to target | M's segmentation | target | translated to
 # source, every 1000 iterations in <work_dir>/vis
