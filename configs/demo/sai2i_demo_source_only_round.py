@@ -1,10 +1,10 @@
-# The control of configs/demo/sai2i_demo.py: one round of the source-only
-# control pipeline (configs/demo/sai2i_demo_control.py). The same segmentor
-# as the method's segmentation stage (sai2i_demo_segmentation.py), from the
-# previous round's model, for as many iterations with the same optimiser and
-# schedule (SGD 0.01, poly, 300 iterations), trained on the untranslated
-# source alone (4 images per step, like the method's source batch). The
-# pipeline sets the previous model.
+# The control of configs/demo/sai2i_demo.py: the second stage of the
+# source-only control pipeline (configs/demo/sai2i_demo_control.py). The
+# same segmentor as the method's segmentation stage
+# (sai2i_demo_segmentation.py), from the previous model, for as many
+# iterations with the same optimiser and schedule (SGD 0.01, poly, 300
+# iterations), trained on the untranslated source alone (4 images per step,
+# like the method's source batch). The pipeline sets the previous model.
 _base_ = ['./sai2i_demo_source_only.py']
 model = dict(
     segmentor=dict(

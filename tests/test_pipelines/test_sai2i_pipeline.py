@@ -1,5 +1,5 @@
-"""Musto & Zinelli's pipeline (configs/demo/sai2i_demo.py, the rounds of
-configs/sai2i_gta_deeplabv2.py) end to end on the tiny demo pair: M0, then
+"""Musto & Zinelli's pipeline (configs/demo/sai2i_demo.py with both rounds
+of configs/sai2i_gta_deeplabv2.py) end to end on the tiny demo pair: M0, then
 two rounds of translation -> translate -> pseudo-labels (0.9) ->
 segmentation, with narrow networks and two or three iterations per train
 stage. The first run is interrupted in round 2's segmentation stage, the
@@ -104,9 +104,10 @@ def runs(tmp_path_factory, demo_data, hooks_module, pipeline_helpers,
         iters=3,
         hooks=(f"[dict(type='RecordStartHook', interrupt_at=2, "
                f"flag={flag!r})]"))
-    # the demo pipeline as it is, reading the stage configs above
+    # the demo pipeline with both rounds, reading the stage configs above
     config = h.write(
         tmp / 'sai2i_demo.py', f"_base_ = [{osp.join(repo_root, DEMO)!r}]\n"
+        "stages = _base_._two_rounds\n"
         "custom_imports = dict(imports=['pipeline_test_hooks'],\n"
         "                      allow_failed_imports=False)\n")
     work = str(tmp / 'work')
