@@ -68,7 +68,19 @@ METHODS = (
         'adaptsegnet',
         'configs/demo/adaptsegnet_demo.py',
         baseline='source_only'),
-    # a pipeline: the source-only stage, then two rounds of translation,
+    Method(
+        'DACS', 'dacs', 'configs/demo/dacs_demo.py', baseline='source_only'),
+    # pipelines: a source-only warm-up of GIO-Ada's VGG-16 task network
+    # (the demo's stand-in for ImageNet weights), then GIO-Ada or the same
+    # task network trained as long without adaptation (docs/gioada.md)
+    Method('GIO-Ada non-adapted', 'gioada_non_adapt',
+           'configs/demo/gioada_non_adapt_demo.py'),
+    Method(
+        'GIO-Ada',
+        'gioada',
+        'configs/demo/gioada_demo.py',
+        baseline='gioada_non_adapt'),
+    # a pipeline: the source-only stage, then one round of translation,
     # pseudo-labels and segmentation; its control trains the same segmentor
     # for as many iterations on the source alone
     Method('Source only (SAI2I control)', 'sai2i_source_only',

@@ -140,8 +140,8 @@ def test_histogram_exact_on_bin_edges():
 
 def test_confidence_fraction_daformer():
     # image 0: 3 of 4 pixels reach 0.968 (0.968 itself counts: ge);
-    # image 1: 1 of 4
-    confs = [[0.99, 0.968, 0.97, 0.5], [0.99, 0.6, 0.7, 0.8]]
+    # image 1: 1 of 4 (0.95 is below the threshold)
+    confs = [[0.99, 0.968, 0.97, 0.5], [0.99, 0.6, 0.7, 0.95]]
     probs = torch.cat([probs_of([0, 1, 0, 1], c, 2) for c in confs])
     probs = probs.reshape(2, 2, 2, 2)  # 2 x 2 pixels per image
     # the official code: one fraction for the whole batch, 4 / 8

@@ -173,9 +173,9 @@ train_dataloader = dict(
 
 
 def gioada_config(path, demo_root: str, iters: int = 1) -> str:
-    """configs/demo/gioada_demo.py (SYNTHIA with depth -> Cityscapes, 16
+    """configs/demo/gioada_adapt_demo.py (SYNTHIA with depth -> Cityscapes, 16
     classes) with very narrow networks."""
-    base = osp.join(REPO_ROOT, 'configs', 'demo', 'gioada_demo.py')
+    base = osp.join(REPO_ROOT, 'configs', 'demo', 'gioada_adapt_demo.py')
     return write(
         path, f'_base_ = [{base!r}]\n' + data_text(demo_root) +
         runtime_text(iters) + '''

@@ -91,7 +91,7 @@ def test_depth_missing_where_the_model_needs_it_fails_before_training(
         tmp_path, demo_data, write_config):
     from udaplug.datasets import DepthNotFoundError
     config = write_config(
-        tmp_path / 'cfg.py', 'demo/gioada_demo.py', f'''
+        tmp_path / 'cfg.py', 'demo/gioada_adapt_demo.py', f'''
 train_dataloader = dict(dataset=dict(source=dict(
     data_root={demo_data!r} + '/synthia',
     pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),

@@ -5,12 +5,16 @@
         [--cfg-options key=value ...]
 
 Trains on random images and labels of the given size (batch size 1 per
-domain unless --batch-size), on the GPU when there is one, else on the CPU.
-Prints the figures; it asserts nothing.
+domain unless --batch-size), on the GPU when there is one, else on the CPU,
+from random weights (the configs' pretrained files are not loaded: weights
+do not change the timing). The config's MeanTeacherHook, if any, updates
+the EMA networks after every iteration, inside the timing. Prints the
+figures; it asserts nothing.
 """
 import argparse
 import resource
 import time
+from types import SimpleNamespace
 
 import torch
 from mmengine.config import DictAction
@@ -20,7 +24,7 @@ from mmseg.structures import SegDataSample
 
 from udaplug.apis import enable_amp, load_config
 from udaplug.models.segmentors import BaseUDASegmentor
-from udaplug.registry import MODELS
+from udaplug.registry import HOOKS, MODELS
 from udaplug.utils import mmengine_checkpoint_io, register_all_modules
 
 
@@ -70,6 +74,19 @@ def peak_memory_mib(device):
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
 
 
+def drop_pretrained(node) -> None:
+    """Random weights instead of the ``Pretrained`` init files."""
+    if isinstance(node, dict):
+        init = node.get('init_cfg')
+        if isinstance(init, dict) and init.get('type') == 'Pretrained':
+            node['init_cfg'] = None
+        for value in node.values():
+            drop_pretrained(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            drop_pretrained(value)
+
+
 def main(argv=None):
     args = parse_args(argv)
     register_all_modules()
@@ -77,11 +94,26 @@ def main(argv=None):
     if args.amp:
         enable_amp(cfg)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    drop_pretrained(cfg.model)
     model = MODELS.build(cfg.model)
     with mmengine_checkpoint_io():  # init_cfg may name a udaplug checkpoint
         model.init_weights()
     model.to(device).train()
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    teacher_hooks = [
+        HOOKS.build(hook) for hook in cfg.get('custom_hooks', [])
+        if hook['type'] == 'MeanTeacherHook'
+    ]
+    runner = SimpleNamespace(model=model, iter=0)
+    for hook in teacher_hooks:
+        hook.before_train(runner)
+
+    def train_step(data, it):
+        model.train_step(data, optim_wrapper)
+        runner.iter = it
+        for hook in teacher_hooks:
+            hook.after_train_iter(runner, it)
+
     num_classes = model.segmentor.decode_head.num_classes if isinstance(
         model, BaseUDASegmentor) else model.decode_head.num_classes
     source_shape = tuple(args.shape)
@@ -105,17 +137,17 @@ def main(argv=None):
         if device == 'cuda':
             torch.cuda.synchronize()
 
-    for _ in range(args.warmup):
-        model.train_step(batch(), optim_wrapper)
+    for it in range(args.warmup):
+        train_step(batch(), it)
     sync()
     if device == 'cuda':
         torch.cuda.reset_peak_memory_stats()
     elapsed = 0.0
-    for _ in range(args.iters):
+    for it in range(args.iters):
         data = batch()
         sync()
         start = time.perf_counter()
-        model.train_step(data, optim_wrapper)
+        train_step(data, args.warmup + it)
         sync()
         elapsed += time.perf_counter() - start
     name = torch.cuda.get_device_name() if device == 'cuda' else \

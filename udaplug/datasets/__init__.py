@@ -5,6 +5,9 @@ from .checks import (ClassMismatchError, DepthMapError, DepthNotFoundError,
 from .cityscapes import CityscapesDataset
 from .gta5 import GTA5Dataset
 from .kitti import KittiSegDataset
+from .rare_class_sampler import (ClassStatsNotFoundError, RareClassIndex,
+                                 RareClassSampler, load_class_stats,
+                                 rare_class_probabilities)
 from .synscapes import SynscapesDataset
 from .synthia import SynthiaDataset
 from .transforms import LoadDepthFromFile
@@ -16,5 +19,7 @@ __all__ = [
     'SynthiaDataset', 'VKittiDataset', 'UDADataset', 'LoadDepthFromFile',
     'check_num_classes', 'check_same_classes', 'check_depth_available',
     'ClassMismatchError', 'DepthMapError', 'DepthNotFoundError',
-    'LabelNotFoundError', 'SampleLoadError'
+    'LabelNotFoundError', 'SampleLoadError', 'RareClassSampler',
+    'RareClassIndex', 'ClassStatsNotFoundError', 'load_class_stats',
+    'rare_class_probabilities'
 ]

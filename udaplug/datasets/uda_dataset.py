@@ -111,12 +111,33 @@ class UDADataset:
         rng = np.random.default_rng([self.seed, idx, n])
         return int(rng.integers(len(self.target)))
 
+    @staticmethod
+    def _class_pixels(sample: dict, cls: int) -> int:
+        seg = sample['data_samples'].gt_sem_seg.data
+        return int((seg == cls).sum())
+
+    def source_sample(self, idx: int) -> dict:
+        """``source[idx]``; for an index drawn by rare-class sampling
+        (:class:`~udaplug.datasets.RareClassIndex`) the sample is loaded
+        again (a new random crop) up to ``idx.retries`` times until it holds
+        more than ``idx.min_pixels`` pixels of ``idx.rare_class``
+        (DAFormer's ``get_rare_class_sample``)."""
+        sample = self.source[int(idx)]
+        rare = getattr(idx, 'rare_class', None)
+        if rare is None:
+            return sample
+        for _ in range(idx.retries):
+            if self._class_pixels(sample, rare) > idx.min_pixels:
+                break
+            sample = self.source[int(idx)]
+        return sample
+
     def __getitem__(self, idx: int) -> dict:
         if not self._fully_initialized:
             self.full_init()
         return dict(
-            source=self.source[idx],
-            target=self.target[self.target_index(idx)])
+            source=self.source_sample(idx),
+            target=self.target[self.target_index(int(idx))])
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(source={type(self.source).__name__}'

@@ -1,4 +1,5 @@
 from .backbones import *  # noqa: F401,F403
+from .batch_augments import *  # noqa: F401,F403
 from .data_preprocessors import *  # noqa: F401,F403
 from .decode_heads import *  # noqa: F401,F403
 from .discriminators import *  # noqa: F401,F403

@@ -3,6 +3,7 @@
 # would be missing from the registry; importing it here registers it.
 import mmseg.visualization  # noqa: F401
 
+from .image_stats import high_frequency_fraction
 from .palette import colorize, palette_of
 
-__all__ = ['colorize', 'palette_of']
+__all__ = ['colorize', 'palette_of', 'high_frequency_fraction']

@@ -1,9 +1,10 @@
 from .deeplab_resnet import DeepLabResNet
+from .deeplab_vgg import DeepLabVGG
+from .fcn_vgg import FCNVGG
+from .mix_vision_transformer import (MiTCheckpointLayoutError,
+                                     MixVisionTransformer)
 
-__all__ = ['DeepLabResNet']
-from .deeplab_vgg import DeepLabVGG  # noqa: E402
-
-__all__ += ['DeepLabVGG']
-from .fcn_vgg import FCNVGG  # noqa: E402
-
-__all__ += ['FCNVGG']
+__all__ = [
+    'DeepLabResNet', 'DeepLabVGG', 'FCNVGG', 'MixVisionTransformer',
+    'MiTCheckpointLayoutError'
+]

@@ -7,3 +7,6 @@ __all__ += ['JointSemanticDepthHead']
 from .fcn8s_head import FCN8sHead  # noqa: E402
 
 __all__ += ['FCN8sHead']
+from .daformer_head import DAFormerHead  # noqa: E402
+
+__all__ += ['DAFormerHead']

@@ -1,4 +1,8 @@
 """CycleGAN's ResNet generator as an image transform network."""
+from typing import Optional
+
+import torch
+import torch.nn as nn
 from mmagic.models.editors.cyclegan import ResnetGenerator
 
 from udaplug.registry import MODELS
@@ -21,10 +25,56 @@ class ResnetTransformGenerator(GaussianInitMixin, ResnetGenerator):
       without weights (``UnboundLocalError: init_info``, mmagic issue
       #2109).
 
+    * with ``upsample_init='bilinear'``, initialises each stride-2
+      transposed convolution as a random 1x1 channel mixing (N(0, gain), the
+      Gaussian init's scale) followed by bilinear 2x upsampling (kernel
+      ``[0.5, 1, 0.5]`` in each direction): the four output phases of the
+      layer then interpolate the same values, so the untrained generator's
+      output has no period-2 checkerboard (Odena et al., "Deconvolution and
+      checkerboard artifacts", Distill 2016; Aitken et al., "Checkerboard
+      artifact free sub-pixel convolution", 2017). The default (``None``)
+      is CycleGAN's Gaussian init of every layer, whose independent kernel
+      taps per phase make the untrained output a pixel-level checkerboard
+      noise.
+
     Input and output are in [-1, 1] (tanh).
     """
 
-    def __init__(self, in_channels: int, out_channels: int = 3, **kwargs):
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int = 3,
+                 upsample_init: Optional[str] = None,
+                 **kwargs):
+        if upsample_init not in (None, 'bilinear'):
+            raise ValueError('ResnetTransformGenerator: upsample_init must be '
+                             f'None or "bilinear", got {upsample_init!r}')
         super().__init__(in_channels, out_channels, **kwargs)
         self.in_channels = in_channels
         self.out_channels = out_channels
+        self.upsample_init = upsample_init
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        pretrained = self.init_cfg is not None and \
+            self.init_cfg.get('type') == 'Pretrained'
+        if self.upsample_init == 'bilinear' and not pretrained:
+            bilinear_upsample_init(self, self.init_gain)
+
+
+@torch.no_grad()
+def bilinear_upsample_init(module: nn.Module, gain: float = 0.02) -> None:
+    """Each ``ConvTranspose2d`` with a 3x3 kernel and stride 2 in ``module``
+    becomes W[i, o] = M[i, o] * b b^T with M ~ N(0, gain) and b = (0.5, 1,
+    0.5): a 1x1 channel mixing followed by bilinear 2x upsampling (with
+    padding 1 and output padding 1, even outputs copy an input, odd ones
+    average two neighbours). Biases are zeroed."""
+    kernel = torch.tensor([0.5, 1.0, 0.5])
+    kernel = kernel[:, None] * kernel[None]
+    for m in module.modules():
+        if isinstance(m, nn.ConvTranspose2d) and \
+                tuple(m.kernel_size) == (3, 3) and tuple(m.stride) == (2, 2):
+            cin, cout = m.weight.shape[:2]
+            mix = torch.randn(cin, cout) * gain
+            m.weight.copy_((mix[:, :, None, None] * kernel).to(m.weight))
+            if m.bias is not None:
+                m.bias.zero_()

@@ -1,12 +1,14 @@
 from ..uda import BaseUDASegmentor, NonFiniteLossError, frozen, unwrap
 from .adaptsegnet import AdaptSegNet
+from .dacs import DACS
 from .gioada import GIOAda
 from .multi_output_encoder_decoder import MultiOutputEncoderDecoder
 from .source_only import SourceOnly
 
 __all__ = [
-    'AdaptSegNet', 'BaseUDASegmentor', 'GIOAda', 'MultiOutputEncoderDecoder',
-    'NonFiniteLossError', 'SourceOnly', 'frozen', 'unwrap'
+    'AdaptSegNet', 'BaseUDASegmentor', 'DACS', 'GIOAda',
+    'MultiOutputEncoderDecoder', 'NonFiniteLossError', 'SourceOnly', 'frozen',
+    'unwrap'
 ]
 from .sai2i import SAI2I  # noqa: E402
 

@@ -1,0 +1,11 @@
+# Table 5 of Hoyer et al. (CVPR 2022): segformer_gta_dacs.py + rare-class
+# sampling with T = 0.01 (official experiments.py id 5, rcs_T=0.01).
+_base_ = ['./segformer_gta_dacs.py']
+train_dataloader = dict(
+    sampler=dict(
+        _delete_=True,
+        type='RareClassSampler',
+        temperature=0.01,
+        min_pixels=3000,
+        min_crop_ratio=0.5,
+        crop_retries=10))
