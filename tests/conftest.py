@@ -13,6 +13,7 @@ import copy
 import importlib.util
 import os
 import os.path as osp
+import shutil
 
 import cv2
 import numpy as np
@@ -319,6 +320,15 @@ class _FixedScaler:
 
     def get_scale(self):
         return self.scale
+
+
+@pytest.fixture(scope='session')
+def recording_optim_wrapper():
+    """The class ``RecordingOptimWrapper(optimizer, scale=1.0)``: an
+    OptimWrapper whose ``.recorded`` holds the gradients (divided by
+    ``scale``) of its last step; ``scale`` != 1 multiplies every loss like a
+    mixed-precision loss scaler."""
+    return RecordingOptimWrapper
 
 
 @pytest.fixture(scope='session')
@@ -891,3 +901,212 @@ def tiny_uda_model(tiny_adaptsegnet_cfg):
 
     tiny_uda_model.cfg = cfg
     return tiny_uda_model
+
+
+# --- tiny Brehm et al. (sci2i) models, optimizers and batches ---
+SCI2I_MODEL = osp.join(REPO_ROOT, 'configs', '_base_', 'models',
+                       'sci2i_vgg16.py')
+
+
+def _shrink_sci2i(cfg: Config, num_classes: int) -> Config:
+    """The networks of configs/_base_/models/sci2i_vgg16.py, shrunk (in
+    place): a narrow VGG DeepLab-v2 without pretrained weights, a narrow
+    generator, a discriminator on a narrow random VGG."""
+    seg = cfg.segmentor
+    seg.backbone.update(base_channels=4, fc_channels=8, init_cfg=None)
+    seg.decode_head.update(in_channels=8, num_classes=num_classes)
+    cfg.generator.update(
+        channels=(4, 8, 8, 8), style_channels=8, mapping_layers=1)
+    cfg.discriminator.update(
+        num_classes=num_classes,
+        vgg_checkpoint=None,
+        vgg_base_channels=4,
+        decoder_channels=(4, 4))
+    for model in (cfg.mean_teacher, cfg.translator):
+        model.segmentor.update(copy.deepcopy(seg))
+    cfg.translator.segmentor.role = 'frozen'
+    cfg.translator.generators.gen.update(copy.deepcopy(cfg.generator))
+    cfg.translator.discriminators.disc.update(copy.deepcopy(cfg.discriminator))
+    return cfg
+
+
+@pytest.fixture(scope='session')
+def tiny_sci2i_cfg():
+    """``tiny_sci2i_cfg(num_classes=4)``: configs/_base_/models/
+    sci2i_vgg16.py with shrunk networks; ``.mean_teacher`` and
+    ``.translator`` are the two model configs."""
+
+    def tiny_sci2i_cfg(num_classes: int = 4) -> Config:
+        return _shrink_sci2i(Config.fromfile(SCI2I_MODEL), num_classes)
+
+    return tiny_sci2i_cfg
+
+
+@pytest.fixture(scope='session')
+def build_uda_model():
+    """``build_uda_model(cfg, seed=0)``: a UDA model built from a model
+    config (copied) with torch seeded, initialised, in train mode."""
+    from udaplug.registry import MODELS
+
+    def build_uda_model(cfg: dict, seed: int = 0):
+        torch.manual_seed(seed)
+        model = MODELS.build(copy.deepcopy(cfg))
+        model.init_weights()
+        return model.train()
+
+    return build_uda_model
+
+
+@pytest.fixture(scope='session')
+def sgd_optimizers():
+    """``sgd_optimizers(model, lr=1.0)``: plain SGD (no momentum) for every
+    trainable network, so that a step subtracts ``lr`` x the gradient
+    (compared with reference gradients)."""
+    from udaplug.registry import OPTIM_WRAPPER_CONSTRUCTORS
+
+    def sgd_optimizers(model, lr: float = 1.0):
+        cfg = dict(default=dict(optimizer=dict(type='SGD', lr=lr)))
+        return OPTIM_WRAPPER_CONSTRUCTORS.build(
+            dict(type='UDAOptimWrapperConstructor', optim_wrapper_cfg=cfg))(
+                model)
+
+    return sgd_optimizers
+
+
+@pytest.fixture(scope='session')
+def sci2i_batch():
+    """``sci2i_batch(n=2, hw=(32, 32), num_classes=4, target_labels=False,
+    translated=False, seed=0)``: a paired batch as the UDA datasets and
+    pseudo_collate produce it; ``target_labels``: target pseudo-labels as
+    gt_sem_seg; ``translated``: a 'translated' domain with the source
+    labels. Samples are named src<i>.png / tgt<i>.png."""
+
+    def sample(h, w, num_classes, labelled, seed, name):
+        s = _seg_sample(h, w, num_classes, labelled=labelled, seed=seed)
+        s.set_metainfo(dict(img_path=name))
+        return s
+
+    def sci2i_batch(n=2,
+                    hw=(32, 32),
+                    num_classes=4,
+                    target_labels=False,
+                    translated=False,
+                    seed=0):
+        gen = torch.Generator().manual_seed(seed)
+
+        def images():
+            return [torch.rand(3, *hw, generator=gen) * 255 for _ in range(n)]
+
+        data = dict(
+            source=dict(
+                inputs=images(),
+                data_samples=[
+                    sample(*hw, num_classes, True, seed + i, f'src{i}.png')
+                    for i in range(n)
+                ]),
+            target=dict(
+                inputs=images(),
+                data_samples=[
+                    sample(*hw, num_classes, target_labels, seed + 100 + i,
+                           f'tgt{i}.png') for i in range(n)
+                ]))
+        if translated:
+            data['translated'] = dict(
+                inputs=images(),
+                data_samples=[
+                    s.clone() for s in data['source']['data_samples']
+                ])
+        return data
+
+    return sci2i_batch
+
+
+# --- Brehm et al. (sci2i) stage configs on the demo pair ---
+_SCI2I_SEG = '''
+_seg = dict(backbone=dict(base_channels=4, fc_channels=8, init_cfg=None),
+            decode_head=dict(in_channels=8))
+'''
+_SCI2I_STAGE_TEXT = dict(
+    mean_teacher='''
+model = dict(segmentor=_seg, consistency_start=1)
+''',
+    source_only='''
+model = dict(segmentor=_seg)
+''',
+    translation='''
+model = dict(
+    segmentor=dict(_seg, init_cfg=None),
+    generators=dict(gen=dict(channels=(4, 8, 8, 8), style_channels=8,
+                             mapping_layers=1)),
+    discriminators=dict(disc=dict(vgg_checkpoint=None, vgg_base_channels=4,
+                                  decoder_channels=(4, 4))))
+# the I2I phase has no validation
+val_dataloader = None
+val_evaluator = None
+''',
+    final='''
+model = dict(segmentor=_seg, consistency_start=1)
+train_dataloader['dataset']['translated'] = dict(
+    type='GTA5Dataset', data_root=translated_root,
+    pipeline=_source_pipeline)
+''')
+# The target's own labels stand in for the pseudo-labels of the I2I phase.
+_SCI2I_TARGET_LABELS = '''
+train_dataloader['dataset']['allow_target_labels'] = True
+train_dataloader['dataset']['target'].update(
+    data_prefix=dict(img_path='leftImg8bit/train',
+                     seg_map_path='gtFine/train'),
+    seg_map_suffix='_gtFine_labelTrainIds.png',
+    pipeline=[dict(type='LoadImageFromFile'),
+              dict(type='LoadAnnotations'),
+              dict(type='Resize', scale=_size, keep_ratio=False),
+              dict(type='RandomFlip', prob=0.5),
+              dict(type='PackSegInputs')])
+'''
+
+
+def _write_translated_copy(demo_data: str, out: str) -> str:
+    src = osp.join(demo_data, 'gta5')
+    for sub in ('images', 'labels'):
+        os.makedirs(osp.join(out, sub), exist_ok=True)
+    for name in sorted(os.listdir(osp.join(src, 'images'))):
+        shutil.copy(
+            osp.join(src, 'images', name), osp.join(out, 'images', name))
+        label = name[:-4] + '_labelTrainIds.png'
+        shutil.copy(
+            osp.join(src, 'labels', label), osp.join(out, 'labels', label))
+    return out
+
+
+@pytest.fixture(scope='session')
+def sci2i_stage_text(demo_overrides):
+    """``sci2i_stage_text(kind, demo_data, translated_root=None,
+    target_labels=True, size=(128, 64))``: config text that makes a Brehm
+    et al. stage config (real or demo) train on the tiny demo pair with
+    narrow networks and no ImageNet files. ``kind``: 'mean_teacher'
+    (warm-up), 'source_only', 'translation' (``target_labels``: the
+    target's own labels stand in for pseudo-labels) or 'final'
+    (``translated_root``: the translated source set)."""
+
+    def sci2i_stage_text(kind: str,
+                         demo_data: str,
+                         translated_root: str = None,
+                         target_labels: bool = True,
+                         size=(128, 64)) -> str:
+        text = demo_overrides(demo_data, size=size) + _SCI2I_SEG
+        if kind == 'final':
+            text += f'translated_root = {translated_root!r}\n'
+        text += _SCI2I_STAGE_TEXT[kind]
+        if kind == 'translation' and target_labels:
+            text += _SCI2I_TARGET_LABELS
+        return text
+
+    return sci2i_stage_text
+
+
+@pytest.fixture(scope='session')
+def sci2i_translated_copy():
+    """``sci2i_translated_copy(demo_data, out)``: the demo source set in
+    the translate stage's layout (``images/``, ``labels/``), the source
+    images themselves standing in for their translations."""
+    return _write_translated_copy

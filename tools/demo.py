@@ -80,6 +80,23 @@ METHODS = (
         'gioada',
         'configs/demo/gioada_demo.py',
         baseline='gioada_non_adapt'),
+    Method('Source only (VGG-16 DeepLab-v2)', 'sci2i_source_only',
+           'configs/demo/sci2i_source_only_demo.py'),
+    Method(
+        'Brehm et al. (I2I + mean teacher)',
+        'sci2i',
+        'configs/demo/sci2i_demo.py',
+        baseline='sci2i_source_only'),
+    # Toldo et al.: its own segmentor (MobileNet-v2 DeepLab-v3+) and
+    # baseline; two-stage pipelines (source pre-training, then adaptation or
+    # source-only training for as long)
+    Method('Source only (MobileNet-v2 DeepLab-v3+)', 'cyclefeat_source_only',
+           'configs/demo/cyclefeat_source_only_demo.py'),
+    Method(
+        'Toldo et al. (CycleGAN + feature alignment)',
+        'cyclefeat',
+        'configs/demo/cyclefeat_demo.py',
+        baseline='cyclefeat_source_only'),
     # a pipeline: the source-only stage, then one round of translation,
     # pseudo-labels and segmentation; its control trains the same segmentor
     # for as many iterations on the source alone

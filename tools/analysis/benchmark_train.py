@@ -2,22 +2,34 @@
 
     python tools/analysis/benchmark_train.py CONFIG [--shape H W]
         [--target-shape H W] [--iters N] [--warmup N] [--amp]
-        [--cfg-options key=value ...]
+        [--stage NAME] [--at-iter N] [--cfg-options key=value ...]
 
 Trains on random images and labels of the given size (batch size 1 per
 domain unless --batch-size), on the GPU when there is one, else on the CPU,
 from random weights (the configs' pretrained files are not loaded: weights
-do not change the timing). The config's MeanTeacherHook, if any, updates
-the EMA networks after every iteration, inside the timing. Prints the
-figures; it asserts nothing.
+do not change the timing). The batch has the domains the config's training
+set yields: target labels when its ``UDADataset`` has
+``allow_target_labels`` (pseudo-labels), a ``translated`` domain for a
+``TranslatedSourceUDADataset``. The config's MeanTeacherHook, if any,
+updates the EMA networks after every iteration, inside the timing. Prints
+the figures; it asserts nothing.
+
+For a pipeline config (``stages=[...]``) it times one train stage (the last
+one unless ``--stage``), with the pipeline's and the stage's
+``cfg_options`` except references to other stages' outputs, and
+``--cfg-options`` applied to the stage's config. ``--at-iter`` sets the
+iteration the model sees (for methods whose step changes with it, e.g. a
+segmentor frozen for the first iterations).
 """
 import argparse
+import os.path as osp
 import resource
 import time
 from types import SimpleNamespace
 
 import torch
-from mmengine.config import DictAction
+from mmengine.config import Config, DictAction
+from mmengine.logging import MessageHub
 from mmengine.optim import build_optim_wrapper
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
@@ -49,8 +61,63 @@ def parse_args(argv=None):
     parser.add_argument('--iters', type=int, default=10)
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--amp', action='store_true')
+    parser.add_argument(
+        '--stage',
+        default=None,
+        help='pipeline configs: the train stage to time (default: the last)')
+    parser.add_argument(
+        '--at-iter',
+        type=int,
+        default=0,
+        help='the training iteration the model sees')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args(argv)
+
+
+def train_stages(nodes, found=None) -> list:
+    """The ``TrainStage`` entries of a pipeline's stages, blocks included,
+    in order."""
+    found = [] if found is None else found
+    for node in nodes:
+        if node.get('type') == 'TrainStage':
+            found.append(node)
+        train_stages(node.get('stages', []), found)
+    return found
+
+
+def without_references(options) -> dict:
+    """``options`` less the values that refer to other stages' outputs."""
+    from udaplug.pipelines.references import iter_references
+    options = dict(options or {})
+    for key in list(options):
+        if any(True for _ in iter_references(options[key])):
+            print(f'not applied (an earlier stage\'s output): {key}='
+                  f'{options.pop(key)}')
+    return options
+
+
+def stage_config(pipeline: Config,
+                 path: str,
+                 name=None,
+                 cfg_options=None) -> Config:
+    """The config of train stage ``name`` (default: the last) of the
+    pipeline config ``pipeline`` read from ``path``."""
+    from udaplug.pipelines.stages.base import merge_cfg_options
+    stages = train_stages(pipeline.stages)
+    names = [s['name'] for s in stages]
+    if not stages or (name is not None and name not in names):
+        raise ValueError(f'{path}: no train stage named {name!r}; its train '
+                         f'stages: {names}')
+    stage = stages[names.index(name)] if name else stages[-1]
+    file = osp.join(osp.dirname(osp.abspath(path)), stage['config'])
+    print(f'pipeline {path}: stage "{stage["name"]}" ({file})')
+    cfg = load_config(file)
+    merge_cfg_options(cfg,
+                      without_references(pipeline.get('stage_cfg_options')))
+    merge_cfg_options(cfg, without_references(stage.get('cfg_options')))
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
 
 
 def random_batch(shape, batch_size, num_classes, labelled=True):
@@ -90,7 +157,16 @@ def drop_pretrained(node) -> None:
 def main(argv=None):
     args = parse_args(argv)
     register_all_modules()
-    cfg = load_config(args.config, args.cfg_options)
+    from udaplug.pipelines import is_pipeline_config
+    cfg = load_config(args.config)
+    if is_pipeline_config(cfg):
+        cfg = stage_config(cfg, args.config, args.stage, args.cfg_options)
+    elif args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    MessageHub.get_current_instance().update_info('iter', args.at_iter)
+    dataset = cfg.get('train_dataloader', {}).get('dataset', {})
+    target_labels = bool(dataset.get('allow_target_labels', False))
+    translated = dataset.get('type') == 'TranslatedSourceUDADataset'
     if args.amp:
         enable_amp(cfg)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
@@ -123,15 +199,18 @@ def main(argv=None):
         source = random_batch(source_shape, args.batch_size, num_classes)
         if not isinstance(model, BaseUDASegmentor):
             return source
-        return dict(
+        data = dict(
             source=source,
             target=random_batch(
                 target_shape,
                 args.batch_size,
                 num_classes,
-                # e.g. pseudo-labels of a self-training stage
-                labelled='gt_sem_seg' in getattr(model, 'required_target_keys',
-                                                 ())))
+                labelled=target_labels
+                or 'gt_sem_seg' in getattr(model, 'required_target_keys', ())))
+        if translated:
+            data['translated'] = random_batch(source_shape, args.batch_size,
+                                              num_classes)
+        return data
 
     def sync():
         if device == 'cuda':
@@ -142,25 +221,30 @@ def main(argv=None):
     sync()
     if device == 'cuda':
         torch.cuda.reset_peak_memory_stats()
-    elapsed = 0.0
+    elapsed = cpu = 0.0
     for it in range(args.iters):
         data = batch()
         sync()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         train_step(data, args.warmup + it)
         sync()
         elapsed += time.perf_counter() - start
+        cpu += time.process_time() - start_cpu
     name = torch.cuda.get_device_name() if device == 'cuda' else \
         f'CPU ({torch.get_num_threads()} threads)'
     print(f'config: {args.config}')
     print(f'device: {name}  amp: {args.amp}')
     print(f'source {source_shape}, target {target_shape}, '
           f'batch {args.batch_size}, {args.iters} iterations after '
-          f'{args.warmup} warm-up')
+          f'{args.warmup} warm-up, at iteration {args.at_iter}')
     print(f'time per iteration: {elapsed / args.iters:.3f} s')
+    # on a shared machine the wall time grows with the load, the CPU time
+    # of the process much less
+    print(f'CPU time per iteration (this process): {cpu / args.iters:.3f} s')
     what = 'peak GPU memory allocated' if device == 'cuda' else \
         'peak resident memory of the process'
     print(f'{what}: {peak_memory_mib(device):.0f} MiB')
+    return model
 
 
 if __name__ == '__main__':

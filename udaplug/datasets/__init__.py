@@ -11,15 +11,18 @@ from .rare_class_sampler import (ClassStatsNotFoundError, RareClassIndex,
 from .synscapes import SynscapesDataset
 from .synthia import SynthiaDataset
 from .transforms import LoadDepthFromFile
+from .translated_source_uda_dataset import (TranslatedSourceUDADataset,
+                                            TranslationMismatchError)
 from .uda_dataset import UDADataset
 from .vkitti import VKittiDataset
 
 __all__ = [
     'CityscapesDataset', 'GTA5Dataset', 'KittiSegDataset', 'SynscapesDataset',
-    'SynthiaDataset', 'VKittiDataset', 'UDADataset', 'LoadDepthFromFile',
-    'check_num_classes', 'check_same_classes', 'check_depth_available',
-    'ClassMismatchError', 'DepthMapError', 'DepthNotFoundError',
-    'LabelNotFoundError', 'SampleLoadError', 'RareClassSampler',
-    'RareClassIndex', 'ClassStatsNotFoundError', 'load_class_stats',
-    'rare_class_probabilities'
+    'SynthiaDataset', 'VKittiDataset', 'UDADataset',
+    'TranslatedSourceUDADataset', 'TranslationMismatchError',
+    'LoadDepthFromFile', 'check_num_classes', 'check_same_classes',
+    'check_depth_available', 'ClassMismatchError', 'DepthMapError',
+    'DepthNotFoundError', 'LabelNotFoundError', 'SampleLoadError',
+    'RareClassSampler', 'RareClassIndex', 'ClassStatsNotFoundError',
+    'load_class_stats', 'rare_class_probabilities'
 ]

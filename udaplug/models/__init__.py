@@ -8,4 +8,5 @@ from .losses import *  # noqa: F401,F403
 from .segmentors import *  # noqa: F401,F403
 from .translators import *  # noqa: F401,F403
 from .uda import *  # noqa: F401,F403
+from .utils import *  # noqa: F401,F403
 from .wrappers import *  # noqa: F401,F403

@@ -4,6 +4,7 @@ from typing import Optional
 import torch
 import torch.nn as nn
 from mmagic.models.editors.cyclegan import ResnetGenerator
+from mmcv.cnn import ConvModule
 
 from udaplug.registry import MODELS
 from ..utils.gaussian_init import GaussianInitMixin
@@ -23,8 +24,10 @@ class ResnetTransformGenerator(GaussianInitMixin, ResnetGenerator):
       way that also works when the generator is a sub-module of another
       model: mmagic 1.2's ``generation_init_weights`` fails there on layers
       without weights (``UnboundLocalError: init_info``, mmagic issue
-      #2109).
-
+      #2109);
+    * with ``tanh=False`` leaves the last 7x7 conv linear: the generator of
+      Toldo et al.'s official code (``cyclegan/generator.py``,
+      ``use_tanh=False``), whose output is not bounded to [-1, 1];
     * with ``upsample_init='bilinear'``, initialises each stride-2
       transposed convolution as a random 1x1 channel mixing (N(0, gain), the
       Gaussian init's scale) followed by bilinear 2x upsampling (kernel
@@ -37,12 +40,21 @@ class ResnetTransformGenerator(GaussianInitMixin, ResnetGenerator):
       taps per phase make the untrained output a pixel-level checkerboard
       noise.
 
-    Input and output are in [-1, 1] (tanh).
+    Input in [-1, 1]; output in [-1, 1] with ``tanh=True`` (default).
+
+    Args:
+        in_channels (int): Input channels.
+        out_channels (int): Output channels. Defaults to 3.
+        tanh (bool): Whether the output goes through tanh. Defaults to True.
+        upsample_init (str, optional): ``'bilinear'`` or None (above).
+        **kwargs: mmagic's ``ResnetGenerator`` arguments (``base_channels``,
+            ``num_blocks``, ``norm_cfg``, ``padding_mode``, ``init_cfg``...).
     """
 
     def __init__(self,
                  in_channels: int,
                  out_channels: int = 3,
+                 tanh: bool = True,
                  upsample_init: Optional[str] = None,
                  **kwargs):
         if upsample_init not in (None, 'bilinear'):
@@ -52,6 +64,19 @@ class ResnetTransformGenerator(GaussianInitMixin, ResnetGenerator):
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.upsample_init = upsample_init
+        self.tanh = tanh
+        if not tanh:
+            # the same 7x7 output conv (same keys), without its activation
+            last = self.model[-1]
+            self.model[-1] = ConvModule(
+                last.in_channels,
+                out_channels,
+                kernel_size=7,
+                padding=3,
+                bias=True,
+                norm_cfg=None,
+                act_cfg=None,
+                padding_mode=kwargs.get('padding_mode', 'reflect'))
 
     def init_weights(self) -> None:
         super().init_weights()

@@ -65,16 +65,16 @@ def frozen(*networks: nn.Module) -> Iterator[None]:
             p.requires_grad_(flag)
 
 
-def _pretrained_checkpoints(node) -> Iterator[str]:
-    """The ``checkpoint`` of every ``Pretrained`` init config in ``node``
-    (an ``init_cfg``: dict or list of dicts)."""
+def _pretrained_inits(node) -> Iterator[dict]:
+    """Every ``Pretrained`` init config with a file ``checkpoint`` in
+    ``node`` (an ``init_cfg``: dict or list of dicts)."""
     if isinstance(node, dict):
         if node.get('type') == 'Pretrained' and isinstance(
                 node.get('checkpoint'), str):
-            yield node['checkpoint']
+            yield node
     elif isinstance(node, (list, tuple)):
         for item in node:
-            yield from _pretrained_checkpoints(item)
+            yield from _pretrained_inits(item)
 
 
 class BaseUDASegmentor(ImageSpaceMixin, BaseModel):
@@ -353,21 +353,26 @@ class BaseUDASegmentor(ImageSpaceMixin, BaseModel):
 
     def init_weights(self) -> None:
         """Check that every ``Pretrained`` checkpoint of the networks'
-        ``init_cfg`` exists (naming the network and the file), then
-        initialise."""
+        ``init_cfg`` exists (naming the network and the file, and quoting
+        the init config's ``hint``, udaplug's key for how to obtain the
+        file, if it has one), then initialise."""
         for name, module in self.named_modules():
-            for path in _pretrained_checkpoints(
-                    getattr(module, 'init_cfg', None)):
+            for init in _pretrained_inits(getattr(module, 'init_cfg', None)):
+                # udaplug's own key, not mmengine's: taken out here
+                hint = init.pop('hint', None)
+                path = init['checkpoint']
                 if '://' in path or osp.isfile(path):
                     continue
                 owner = name.split('.')[0] or type(self).__name__
+                how = f'To obtain it: {hint}' if hint else (
+                    'The config\'s comment next to that init_cfg says how to '
+                    'obtain the file')
                 raise FileNotFoundError(
                     f'{type(self).__name__}: network "{owner}" is '
                     f'initialised from {path} (init_cfg of "{name}"), which '
-                    f'does not exist (absolute: {osp.abspath(path)}). The '
-                    'config\'s comment next to that init_cfg says how to '
-                    'obtain the file; or set --cfg-options '
-                    f'model...init_cfg=None to start from random weights.')
+                    f'does not exist (absolute: {osp.abspath(path)}). {how}; '
+                    'or set --cfg-options model...init_cfg=None to start '
+                    'from random weights.')
         super().init_weights()
 
     # ------------------------------------------------------------------

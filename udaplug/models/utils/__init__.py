@@ -1,8 +1,16 @@
 from .adaptsegnet_checkpoint import (CheckpointConversionError,
                                      convert_checkpoint, convert_state_dict)
+from .frozen_stats_bn import FrozenStatsBN
+from .image_history_buffer import ImageHistoryBuffer
+from .photometric_perturbation import PhotometricPerturbation
+from .ramps import linear_ramp
+from .rng_stream import RNGStream
+from .step_rng import draw_seed, step_generator
 
 __all__ = [
-    'CheckpointConversionError', 'convert_checkpoint', 'convert_state_dict'
+    'CheckpointConversionError', 'convert_checkpoint', 'convert_state_dict',
+    'FrozenStatsBN', 'ImageHistoryBuffer', 'PhotometricPerturbation',
+    'RNGStream', 'draw_seed', 'linear_ramp', 'step_generator'
 ]
 from .fcn8s_checkpoint import convert_fcn8s_checkpoint  # noqa: E402
 from .fcn8s_checkpoint import convert_fcn8s_state_dict

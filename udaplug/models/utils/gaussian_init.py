@@ -6,11 +6,14 @@ from mmengine.model import BaseModule, normal_init
 def gaussian_init(module: nn.Module, gain: float = 0.02) -> None:
     """CycleGAN's ``init_type='normal'``: conv and linear weights ~ N(0,
     gain), biases 0; BatchNorm weights ~ N(1, gain), biases 0. Instance norm
-    layers without affine parameters are left alone."""
+    layers with affine parameters get scales ~ N(1, gain) and offsets 0 (the
+    TensorFlow CycleGAN's ``_instance_norm`` that Toldo et al.'s code uses);
+    those without are left alone."""
     for m in module.modules():
         if isinstance(m, (nn.modules.conv._ConvNd, nn.Linear)):
             normal_init(m, mean=0.0, std=gain, bias=0.0)
-        elif isinstance(m, nn.modules.batchnorm._BatchNorm):
+        elif isinstance(m, nn.modules.batchnorm._BatchNorm) or (isinstance(
+                m, nn.modules.instancenorm._InstanceNorm) and m.affine):
             normal_init(m, mean=1.0, std=gain, bias=0.0)
 
 

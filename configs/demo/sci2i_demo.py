@@ -1,0 +1,47 @@
+# Brehm et al. (ICAART 2022) on the embedded demo pair: the pipeline of
+# configs/sci2i_gta.py (docs/sci2i.md) with the shrunk networks and
+# schedules of configs/demo/sci2i_*_demo.py.
+#
+#   python tools/make_demo_data.py            # writes data/demo (seconds)
+#   OMP_NUM_THREADS=1 python tools/train.py configs/demo/sci2i_demo.py
+#   OMP_NUM_THREADS=1 python tools/train.py \
+#       configs/demo/sci2i_source_only_demo.py
+#
+# Work dirs: work_dirs/sci2i_demo/{warmup,pseudo_labels,translation,
+# translate,final}; translation/vis holds the visualisation hook's strips
+# (source | translation | AC-head prediction | target | identity |
+# pseudo-labels).
+stages = [
+    dict(type='TrainStage', name='warmup', config='sci2i_warmup_demo.py'),
+    dict(
+        type='PseudoLabelStage',
+        name='pseudo_labels',
+        config='@warmup.config',
+        checkpoint='@warmup.checkpoint',
+        threshold='none'),
+    dict(
+        type='TrainStage',
+        name='translation',
+        config='sci2i_translation_demo.py',
+        cfg_options={
+            'model.segmentor.init_cfg':
+            dict(
+                type='Pretrained',
+                checkpoint='@warmup.checkpoint',
+                prefix='teacher.module.'),
+            'train_dataloader.dataset.target':
+            '@pseudo_labels.dataset',
+        }),
+    dict(
+        type='TranslateStage',
+        name='translate',
+        config='@translation.config',
+        checkpoint='@translation.checkpoint'),
+    dict(
+        type='TrainStage',
+        name='final',
+        config='sci2i_final_demo.py',
+        cfg_options={
+            'train_dataloader.dataset.translated': '@translate.dataset'
+        }),
+]

@@ -1,0 +1,36 @@
+# Brehm et al. demo, phase (b): image-to-image translation on the demo pair
+# with the warm-up teacher's pseudo-labels. Stage 3 of
+# configs/demo/sci2i_demo.py, which hands over the warm-up checkpoint and
+# the pseudo-labelled target set.
+_base_ = [
+    '../_base_/default_runtime.py',
+    '../_base_/models/sci2i_vgg16_demo.py',
+    '../_base_/datasets/uda_demo_gta5_to_cityscapes.py',
+    '../_base_/schedules/sci2i_demo.py',
+]
+warmup_checkpoint = 'work_dirs/sci2i_demo/warmup/iter_300.pth'
+model = dict(
+    _base_.translator,
+    segmentor=dict(
+        _base_.translator.segmentor,
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint=warmup_checkpoint,
+            prefix='teacher.module.')))
+optim_wrapper = dict(_delete_=True, **_base_.i2i_optim_wrapper)
+param_scheduler = _base_.i2i_param_scheduler
+train_cfg = dict(
+    _delete_=True, type='IterBasedTrainLoop', max_iters=_base_.i2i_iters)
+val_cfg = None
+val_dataloader = None
+val_evaluator = None
+default_hooks = dict(checkpoint=dict(interval=_base_.i2i_iters))
+custom_hooks = [
+    dict(
+        type='MeanTeacherHook',
+        decay=_base_.demo_ema_decay,
+        interval=1,
+        buffers='copy'),
+    dict(type='TranslationVisualizationHook', interval=100, out_dir='vis'),
+]
+train_dataloader = dict(dataset=dict(allow_target_labels=True))
