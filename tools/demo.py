@@ -97,6 +97,16 @@ METHODS = (
         'cyclefeat',
         'configs/demo/cyclefeat_demo.py',
         baseline='cyclefeat_source_only'),
+    # a pipeline: the source-only stage, then one round of translation,
+    # pseudo-labels and segmentation; its control trains the same segmentor
+    # for as many iterations on the source alone
+    Method('Source only (SAI2I control)', 'sai2i_source_only',
+           'configs/demo/sai2i_demo_control.py'),
+    Method(
+        'SAI2I (Musto & Zinelli)',
+        'sai2i',
+        'configs/demo/sai2i_demo.py',
+        baseline='sai2i_source_only'),
 )
 # what trains within the 5-minute budget of `make demo` on 2 CPU cores
 DEFAULT_METHODS = ('source_only', 'adaptsegnet')

@@ -205,7 +205,8 @@ def main(argv=None):
                 target_shape,
                 args.batch_size,
                 num_classes,
-                labelled=target_labels))
+                labelled=target_labels
+                or 'gt_sem_seg' in getattr(model, 'required_target_keys', ())))
         if translated:
             data['translated'] = random_batch(source_shape, args.batch_size,
                                               num_classes)

@@ -4,6 +4,9 @@ __all__ = ['FCDiscriminator']
 from .patch_gan_discriminator import PatchGANDiscriminator  # noqa: E402
 
 __all__ += ['PatchGANDiscriminator']
+from .multi_scale_discriminator import MultiScaleDiscriminator  # noqa: E402
+
+__all__ += ['MultiScaleDiscriminator']
 from .ac_head_discriminator import ACHeadDiscriminator  # noqa: E402
 
 __all__ += ['ACHeadDiscriminator']

@@ -14,3 +14,6 @@ __all__ = [
 from .cyclefeat import CycleFeat  # noqa: E402
 
 __all__ += ['CycleFeat']
+from .sai2i import SAI2I  # noqa: E402
+
+__all__ += ['SAI2I']

@@ -91,6 +91,13 @@ class AdaptSegNet(BaseUDASegmentor):
             for level in self.adversarial_levels
         }
 
+    def target_losses(self, outputs: Dict[str, Tensor],
+                      data_samples) -> Dict[str, Tensor]:
+        """Further losses on the target predictions, back-propagated
+        together with the adversarial terms (none here; e.g. a
+        pseudo-label cross-entropy in :class:`SAI2I`)."""
+        return {}
+
     def train_step(self, data: dict,
                    optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
         data = self.data_preprocessor(data, True)
@@ -122,6 +129,8 @@ class AdaptSegNet(BaseUDASegmentor):
                     for level, (name,
                                 weight) in self.adversarial_levels.items()
                 }
+                adv_losses.update(
+                    self.target_losses(tgt_out, target['data_samples']))
             log_vars.update(self.backward(seg_optim, adv_losses))
 
         # 2. Discriminators (Eq. 2) on detached predictions of both domains.

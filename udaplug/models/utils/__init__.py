@@ -12,3 +12,10 @@ __all__ = [
     'FrozenStatsBN', 'ImageHistoryBuffer', 'PhotometricPerturbation',
     'RNGStream', 'draw_seed', 'linear_ramp', 'step_generator'
 ]
+from .fcn8s_checkpoint import convert_fcn8s_checkpoint  # noqa: E402
+from .fcn8s_checkpoint import convert_fcn8s_state_dict
+
+__all__ += ['convert_fcn8s_checkpoint', 'convert_fcn8s_state_dict']
+from .class_subset import class_indices, select_classes  # noqa: E402
+
+__all__ += ['class_indices', 'select_classes']

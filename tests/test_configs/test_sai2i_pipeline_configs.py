@@ -1,0 +1,145 @@
+"""The pipeline configs of Musto & Zinelli (the four paper settings, the
+Table 3 ablations, the demo and its source-only control): their stages,
+references and stage configs check out (nothing runs), each setting reads
+its own stage configs and initial model, and each ablation changes the
+translation stages only, and only as Table 3 says."""
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+SETTINGS = {
+    'sai2i_gta_deeplabv2.py': 'gta_deeplabv2',
+    'sai2i_gta_fcn8s.py': 'gta_fcn8s',
+    'sai2i_synthia_deeplabv2.py': 'synthia_deeplabv2',
+    'sai2i_synthia_fcn8s.py': 'synthia_fcn8s',
+}
+ROUND = ['translation', 'translate', 'pseudo_labels', 'segmentation']
+# Table 3: (SPADE in the generators, SCE loss weight)
+ABLATIONS = {
+    'sai2i_gta_deeplabv2_no_spade_no_sce.py': (False, 0.0),
+    'sai2i_gta_deeplabv2_sce_only.py': (False, 10.0),
+    'sai2i_gta_deeplabv2_spade_only.py': (True, 0.0),
+}
+
+
+def _runner(path):
+    from udaplug.pipelines import PipelineRunner
+    return PipelineRunner(Config.fromfile(path))
+
+
+def _flat(nodes):
+    out = []
+    for node in nodes:
+        out.append(node)
+        out.extend(_flat(node.children))
+    return out
+
+
+def _stage_config(path, stage):
+    """A train stage's config with its constant cfg_options (references
+    left out) applied."""
+    cfg = Config.fromfile(osp.join(osp.dirname(path), stage['config']))
+    options = {
+        k: v
+        for k, v in stage.get('cfg_options', {}).items()
+        if not (isinstance(v, str) and v.startswith('@'))
+    }
+    cfg.merge_from_dict(options)
+    return cfg
+
+
+@pytest.mark.parametrize('name', sorted(SETTINGS))
+def test_paper_settings(repo_root, name):
+    path = osp.join(repo_root, 'configs', name)
+    runner = _runner(path)
+    names = [n.name for n in _flat(runner.nodes)]
+    assert names == [f'{s}_1' for s in ROUND] + ['rounds'] + ROUND
+    assert runner.nodes[4].settings['times'] == 1  # two rounds in all
+    setting = SETTINGS[name]
+    stages = Config.fromfile(path).stages
+    for stage in stages[:4] + stages[4]['stages']:
+        for key in ('config', 'dataset'):
+            ref = stage.get(key)
+            if isinstance(ref, str) and not ref.startswith('@'):
+                assert setting in ref, (stage['name'], ref)
+                assert osp.isfile(osp.join(osp.dirname(path), ref)), ref
+        if stage['type'] == 'PseudoLabelStage':
+            assert stage['threshold'] == 0.9  # Eq. 9
+    # round 1 starts from the converted BDL model of this setting
+    m0 = f'checkpoints/sai2i_{setting}_init.pth'
+    assert stages[0]['cfg_options'][
+        'model.segmentor.init_cfg.checkpoint'] == m0
+    assert stages[2]['checkpoint'] == m0
+    assert stages[3]['cfg_options'][
+        'model.segmentor.init_cfg.checkpoint'] == m0
+    # the translation stage trains the translator around a frozen M, the
+    # segmentation stage M itself
+    translation = _stage_config(path, stages[0])
+    assert translation.model.type == 'SAI2ITranslator'
+    assert translation.model.segmentor.role == 'frozen'
+    segmentation = _stage_config(path, stages[3])
+    assert segmentation.model.type == 'SAI2I'
+    assert translation.model.segmentor.backbone == \
+        segmentation.model.segmentor.backbone
+
+
+@pytest.mark.parametrize('name', sorted(ABLATIONS))
+def test_ablations_change_the_translation_stages_only(repo_root, name):
+    path = osp.join(repo_root, 'configs', 'sai2i_ablations', name)
+    base_path = osp.join(repo_root, 'configs', 'sai2i_gta_deeplabv2.py')
+    _runner(path)
+    stages = Config.fromfile(path).stages
+    base = Config.fromfile(base_path).stages
+    spade, sce = ABLATIONS[name]
+    changed = {
+        'model.generators.gen_s.with_spade',
+        'model.generators.gen_t.with_spade', 'model.loss_weights.sce'
+    }
+    for ours, theirs in ((stages[0], base[0]), (stages[4]['stages'][0],
+                                                base[4]['stages'][0])):
+        options = dict(ours['cfg_options'])
+        assert set(options) - set(theirs['cfg_options']) <= changed
+        assert {
+            k: v
+            for k, v in options.items() if k not in changed
+        } == theirs['cfg_options']
+    for ours in (stages[0], stages[4]['stages'][0]):
+        cfg = _stage_config(base_path, ours)
+        assert cfg.model.generators.gen_s.get('with_spade', True) is spade
+        assert cfg.model.generators.gen_t.get('with_spade', True) is spade
+        weights = cfg.model.get('loss_weights') or {}
+        assert weights.get('sce', 10.0) == sce
+    assert stages[4]['stages'][1:] == base[4]['stages'][1:]
+    assert stages[1:4] == base[1:4]
+
+
+def test_demo_and_control(repo_root):
+    """The demo pipeline (M0 and one round) and its control train the same
+    segmentor: the same first stage, then a stage that differs from the
+    method's segmentation stage in the model type and the data only (same
+    segmentor, optimiser, schedule, iterations)."""
+    folder = osp.join(repo_root, 'configs', 'demo')
+    method = _runner(osp.join(folder, 'sai2i_demo.py'))
+    control = _runner(osp.join(folder, 'sai2i_demo_control.py'))
+    assert [n.name for n in _flat(method.nodes)
+            ] == ['source_only', *[f'{s}_1' for s in ROUND]]
+    assert [n.name
+            for n in _flat(control.nodes)] == ['source_only', 'source_only_1']
+    method_stages = Config.fromfile(osp.join(folder, 'sai2i_demo.py')).stages
+    control_stages = Config.fromfile(
+        osp.join(folder, 'sai2i_demo_control.py')).stages
+    assert method_stages[0] == control_stages[0]
+    seg = Config.fromfile(osp.join(folder, 'sai2i_demo_segmentation.py'))
+    ctl = Config.fromfile(osp.join(folder, 'sai2i_demo_source_only_round.py'))
+    first = Config.fromfile(osp.join(folder, 'sai2i_demo_source_only.py'))
+    assert ctl.model.type == 'SourceOnly' and seg.model.type == 'SAI2I'
+    for key in ('backbone', 'decode_head'):
+        assert ctl.model.segmentor[key] == seg.model.segmentor[key]
+        assert first.model.segmentor[key] == seg.model.segmentor[key]
+    assert ctl.optim_wrapper.segmentor == seg.optim_wrapper.segmentor
+    assert ctl.param_scheduler == seg.param_scheduler
+    assert ctl.train_cfg.max_iters == seg.train_cfg.max_iters == 300
+    # the source batch of the method's segmentation stage
+    assert ctl.train_dataloader.batch_size == \
+        seg.train_dataloader.batch_size
