@@ -3,40 +3,10 @@ processes, gloo): every trainable network (and the spectral-norm estimates
 of the translation networks) stays identical across ranks, the frozen
 segmentor is untouched; and resuming continues bitwise like an
 uninterrupted run."""
-import os
 import os.path as osp
-import subprocess
 
 import pytest
 import torch
-
-HOOK = '''
-import os.path as osp
-import torch
-from mmengine.dist import get_rank
-from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
-from udaplug.registry import HOOKS
-
-
-@HOOKS.register_module()
-class SaveRankWeightsHook(Hook):
-
-    def before_train(self, runner):
-        self._save(runner, 'init')
-
-    def after_train(self, runner):
-        self._save(runner, 'final')
-
-    def _save(self, runner, when):
-        model = runner.model.module if is_model_wrapper(runner.model) \\
-            else runner.model
-        wrapped = {name: type(child).__name__
-                   for name, child in model.named_children()}
-        state = {k: v.clone() for k, v in model.state_dict().items()}
-        torch.save(dict(state_dict=state, wrapped=wrapped),
-                   osp.join(runner.work_dir, f'rank{get_rank()}_{when}.pth'))
-'''
 
 #: stage config -> (its networks, the trainable ones)
 STAGES = {
@@ -75,38 +45,16 @@ train_dataloader['dataset']['target'].update(
 
 @pytest.mark.parametrize('stage', sorted(STAGES))
 def test_two_processes_hold_identical_networks(stage, tmp_path, demo_data,
-                                               repo_root, demo_overrides,
-                                               write_config, subprocess_env):
-    (tmp_path / 'rank_weights_hook.py').write_text(HOOK)
+                                               demo_overrides, write_config,
+                                               two_process_train):
     config = stage_config(
         write_config, demo_overrides, demo_data, tmp_path / 'ddp.py', stage,
         '''
-custom_imports = dict(imports=['rank_weights_hook'],
-                      allow_failed_imports=False)
-custom_hooks = [dict(type='SaveRankWeightsHook')]
 train_cfg = dict(max_iters=3, val_interval=1000)
-default_hooks = dict(checkpoint=dict(interval=1000))
 ''')
-    work_dir = str(tmp_path / 'work')
-    env = dict(subprocess_env(tmp_path), PORT=str(29600 + os.getpid() % 1000))
-    result = subprocess.run([
-        'bash',
-        osp.join(repo_root, 'tools', 'dist_train.sh'), config, '2',
-        '--work-dir', work_dir
-    ],
-                            cwd=repo_root,
-                            env=env,
-                            capture_output=True,
-                            text=True,
-                            timeout=600)
-    assert result.returncode == 0, \
-        result.stdout[-3000:] + result.stderr[-3000:]
-
-    def load(name):
-        return torch.load(osp.join(work_dir, name))
-
-    rank0, rank1 = load('rank0_final.pth'), load('rank1_final.pth')
-    init0 = load('rank0_init.pth')
+    ranks = two_process_train(tmp_path, config)
+    rank0, rank1 = ranks['rank0_final'], ranks['rank1_final']
+    init0 = ranks['rank0_init']
     trainable = STAGES[stage][1]
     for name in trainable:
         assert rank0['wrapped'][name] == 'MMDistributedDataParallel', name
