@@ -45,3 +45,13 @@ train_dataloader = dict(
     dataset=dict(
         source=dict(pipeline=source_pipeline),
         target=dict(pipeline=target_pipeline)))
+# Evaluation: DACS's evaluateUDA.py reads Cityscapes val with the same
+# cityscapes_loader.py, so the val images are halved to 1024x512 with PIL
+# bilinear as in training (one resizing per domain); the prediction is
+# upsampled to the full-size labels as in uda_gta5_to_cityscapes.py.
+test_pipeline = [
+    dict(t, interpolation='bilinear') if t['type'] == 'Resize' else t
+    for t in _base_.test_pipeline
+]
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
