@@ -47,6 +47,17 @@ class ScaleBias(nn.Module):
         return x * self.scale + self.bias
 
 
+#: The 3x3 equalised-LR convolutions of both the encoder and the synthesis
+#: layers (He gain sqrt(2) on fan-in; bias, scale and activation come after).
+_CONV3X3 = dict(
+    kernel_size=3,
+    padding=1,
+    bias=False,
+    norm_cfg=None,
+    act_cfg=None,
+    equalized_lr_cfg=dict(mode='fan_in', gain=2**0.5))
+
+
 class EncoderLayer(nn.Module):
     """Encoder layer (Progressive GAN, Karras et al. ICLR 2018): equalised-LR
     conv (strided with a blurred 4x4 kernel when ``down``: mmagic's
@@ -59,13 +70,7 @@ class EncoderLayer(nn.Module):
                  down: bool,
                  negative_slope: float = 0.2) -> None:
         super().__init__()
-        kwargs = dict(
-            kernel_size=3,
-            padding=1,
-            bias=False,
-            norm_cfg=None,
-            act_cfg=None,
-            equalized_lr_cfg=dict(mode='fan_in', gain=2**0.5))
+        kwargs = dict(_CONV3X3)
         if down:
             self.conv = EqualizedLRConvDownModule(
                 in_channels,
@@ -98,13 +103,7 @@ class StyleLayer(nn.Module):
                  up: bool,
                  negative_slope: float = 0.2) -> None:
         super().__init__()
-        kwargs = dict(
-            kernel_size=3,
-            padding=1,
-            bias=False,
-            norm_cfg=None,
-            act_cfg=None,
-            equalized_lr_cfg=dict(mode='fan_in', gain=2**0.5))
+        kwargs = dict(_CONV3X3)
         if up:
             self.conv = EqualizedLRConvUpModule(
                 in_channels,
