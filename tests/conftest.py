@@ -27,6 +27,12 @@ from mmseg.structures import SegDataSample
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 os.environ.setdefault('CUDA_VISIBLE_DEVICES', '')  # CPU only, even with GPUs
+# One PyTorch thread in the test process: the inputs are tiny, the results
+# do not depend on the machine's core count, and no OpenMP worker threads
+# exist when a test forks (tools/demo.py runs methods in forked processes;
+# a child forked after the parent's OpenMP pool started can deadlock).
+# Subprocesses get OMP_NUM_THREADS=1 from ``subprocess_env``.
+torch.set_num_threads(1)
 
 
 @pytest.fixture(scope='session', autouse=True)

@@ -187,11 +187,14 @@ def grads_of(loss, params):
 def assert_grads(recorded, expected, what):
     assert recorded is not None, f'{what}: no step'
     assert len(recorded) == len(expected)
-    total = sum(e.abs().sum() for e in expected)
-    assert total > 0, f'{what}: the reference gradient is zero'
+    largest = max(e.abs().max() for e in expected)
+    assert largest > 0, f'{what}: the reference gradient is zero'
+    # float32 sums in another order (thread count) differ by ~1e-7 of the
+    # largest gradient entry: tiny entries are compared at that scale
+    atol = max(1e-6, 1e-5 * float(largest))
     for i, (got, want) in enumerate(zip(recorded, expected)):
         got = torch.zeros_like(want) if got is None else got
-        assert torch.allclose(got, want, rtol=1e-3, atol=1e-6), \
+        assert torch.allclose(got, want, rtol=1e-3, atol=atol), \
             f'{what}: parameter {i} differs by {(got - want).abs().max()}'
 
 
