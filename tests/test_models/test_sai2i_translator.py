@@ -319,7 +319,7 @@ def test_segmentor_of_another_architecture_is_refused(tmp_path):
     with pytest.raises(ValueError) as err:
         model.init_weights()
     message = str(err.value)
-    assert path in message and 'another architecture' in message
+    assert path in message and 'does not fit its architecture' in message
     assert 'of another shape' in message
     assert 'backbone.conv1.weight (16, 3, 7, 7) (network: (64, 3, 7, 7))' \
         in message

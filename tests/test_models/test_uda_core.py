@@ -125,6 +125,59 @@ def test_nan_loss_stops_training_naming_loss_and_iteration(
     assert 'iteration 41' in str(err.value)
 
 
+def test_backward_names_a_non_finite_loss_with_its_prefix(
+        build, tiny_optim_wrapper):
+    """``backward(..., prefix='disc_main.')`` (the discriminators' step)
+    names a non-finite loss ``disc_main.loss_source`` in its error, as in
+    the logs, and returns the prefixed log values."""
+    model = build()
+    optim = tiny_optim_wrapper(model)['disc_main']
+    weight = next(model.disc_main.parameters())
+    finite = {'loss_source': weight.sum() * 0 + 1.5, 'acc': torch.tensor(9.)}
+    log_vars = model.backward(optim, finite, prefix='disc_main.')
+    assert set(log_vars) == {'disc_main.loss_source', 'disc_main.acc'}
+    assert float(log_vars['disc_main.loss_source']) == 1.5
+    MessageHub.get_current_instance().update_info('iter', 3)
+    with pytest.raises(NonFiniteLossError) as err:
+        model.backward(
+            optim, {'loss_source': weight.sum() * float('nan')},
+            prefix='disc_main.')
+    assert '"disc_main.loss_source"' in str(err.value)
+    assert 'iteration 3' in str(err.value)
+
+
+def test_network_from_a_checkpoint_must_fit_it(build, tiny_adaptsegnet_cfg,
+                                               tmp_path):
+    """A network initialised as a whole from a file (network-level
+    ``Pretrained``) must fit it exactly: a discriminator of another width
+    fails at ``init_weights`` naming the network, the file and the
+    reshaped keys (mmengine would load non-strictly and leave random
+    weights); the fitting file loads every weight."""
+    other = build()
+    with torch.no_grad():
+        for p in other.disc_main.parameters():
+            p.fill_(0.25)
+    path = str(tmp_path / 'run.pth')
+    torch.save({'state_dict': other.state_dict()}, path)
+    init = dict(type='Pretrained', checkpoint=path, prefix='disc_main.')
+
+    cfg = tiny_adaptsegnet_cfg(NUM_CLASSES)
+    cfg.model.discriminators.disc_main.init_cfg = init
+    model = build(cfg)
+    assert all((p == 0.25).all() for p in model.disc_main.parameters())
+
+    cfg = tiny_adaptsegnet_cfg(NUM_CLASSES)
+    cfg.model.discriminators.disc_main.update(
+        init_cfg=init, channels=(4, 8, 8, 8))
+    with pytest.raises(ValueError) as err:
+        build(cfg)
+    message = str(err.value)
+    assert '"disc_main"' in message and path in message
+    assert 'does not fit its architecture' in message
+    assert "prefix 'disc_main.'" in message
+    assert 'of another shape' in message and '(4, ' in message, message
+
+
 def test_discriminator_channels_must_match_num_classes(tiny_adaptsegnet_cfg):
     cfg = tiny_adaptsegnet_cfg(NUM_CLASSES)
     cfg.model.discriminators.disc_aux.in_channels = NUM_CLASSES + 1

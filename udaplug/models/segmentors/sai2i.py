@@ -6,7 +6,6 @@ from mmseg.utils import SampleList
 from torch import Tensor
 
 from udaplug.registry import MODELS
-from ..translators.sai2i_translator import check_segmentor_loaded
 from .adaptsegnet import AdaptSegNet
 
 
@@ -52,12 +51,6 @@ class SAI2I(AdaptSegNet):
     def __init__(self, ssl_loss_weight: float = 1.0, **kwargs):
         super().__init__(**kwargs)
         self.ssl_loss_weight = float(ssl_loss_weight)
-
-    def init_weights(self) -> None:
-        """Initialise, then check that M loaded the previous round's
-        checkpoint exactly (:func:`check_segmentor_loaded`)."""
-        super().init_weights()
-        check_segmentor_loaded(self)
 
     @property
     def required_target_keys(self):

@@ -10,7 +10,6 @@ from mmseg.utils import SampleList
 from torch import Tensor
 
 from udaplug.registry import MODELS
-from udaplug.utils.checkpoint import mmengine_checkpoint_io
 from ..uda import BaseUDASegmentor, frozen
 from ..uda.base_uda import check_networks
 
@@ -22,52 +21,6 @@ LOSS_TERMS = ('recon', 'gan', 'cycle_image', 'cycle_latent', 'sce')
 # lambda_CCI 10, lambda_CCH 1, lambda_SCE 10.
 DEFAULT_LOSS_WEIGHTS = dict(
     recon=10.0, gan=1.0, cycle_image=10.0, cycle_latent=1.0, sce=10.0)
-
-
-def check_segmentor_loaded(model: BaseUDASegmentor,
-                           name: str = 'segmentor') -> None:
-    """Raise if network ``name`` has a ``Pretrained`` ``init_cfg`` whose
-    checkpoint does not fit it exactly.
-
-    mmengine's ``PretrainedInit`` loads non-strictly: keys of another
-    architecture (another width, another class set) only log a warning and
-    leave those weights random. In both stages of the method the segmentor M
-    is the previous stage's model, so a partial load is always a mistake
-    (a random M would guide the translation, label the target or start the
-    next round); the message lists the keys.
-    """
-    init_cfg = getattr(model.network(name, wrapped=False), 'init_cfg', None)
-    if not (isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained'
-            and isinstance(init_cfg.get('checkpoint'), str)):
-        return
-    from mmengine.runner.checkpoint import (_load_checkpoint,
-                                            _load_checkpoint_with_prefix)
-    path, prefix = init_cfg['checkpoint'], init_cfg.get('prefix')
-    with mmengine_checkpoint_io():
-        if prefix:
-            loaded = _load_checkpoint_with_prefix(prefix, path, 'cpu')
-        else:
-            loaded = _load_checkpoint(path, 'cpu')
-            loaded = loaded.get('state_dict', loaded)
-    own = model.network(name, wrapped=False).state_dict()
-    missing = sorted(set(own) - set(loaded))
-    unexpected = sorted(set(loaded) - set(own))
-    shapes = sorted(f'{k} {tuple(loaded[k].shape)} (network: '
-                    f'{tuple(own[k].shape)})' for k in set(own) & set(loaded)
-                    if tuple(own[k].shape) != tuple(loaded[k].shape))
-    if not (missing or unexpected or shapes):
-        return
-    listed = []
-    for what, keys in (('missing', missing), ('unexpected', unexpected),
-                       ('of another shape', shapes)):
-        if keys:
-            more = f' (+{len(keys) - 5} more)' if len(keys) > 5 else ''
-            listed.append(f'{len(keys)} {what}: {", ".join(keys[:5])}{more}')
-    raise ValueError(
-        f'{type(model).__name__}: network "{name}" is initialised from '
-        f'{path} (prefix {prefix!r}), a model of another architecture: ' +
-        '; '.join(listed) + '. Use the checkpoint of the previous stage '
-        'trained with this stage\'s segmentor config.')
 
 
 @MODELS.register_module()
@@ -168,12 +121,6 @@ class SAI2ITranslator(BaseUDASegmentor):
         self.loss_weights = {k: float(v) for k, v in weights.items()}
         self.sce_loss = MODELS.build(sce_loss)
         self._check_translation_networks()
-
-    def init_weights(self) -> None:
-        """Initialise, then check that M loaded its checkpoint exactly
-        (:func:`check_segmentor_loaded`)."""
-        super().init_weights()
-        check_segmentor_loaded(self)
 
     # ------------------------------------------------------------------
     # Build-time checks

@@ -77,6 +77,62 @@ def _pretrained_inits(node) -> Iterator[dict]:
             yield from _pretrained_inits(item)
 
 
+def check_network_loaded(model: nn.Module, name: str) -> None:
+    """Raise if network ``name`` of ``model`` has a network-level
+    ``Pretrained`` ``init_cfg`` (``model.<name>.init_cfg``) with a checkpoint
+    file that does not fit it exactly, listing the missing, unexpected and
+    reshaped keys (five of each).
+
+    mmengine's ``PretrainedInit`` loads non-strictly: the keys of another
+    architecture (another width, another class set, a checkpoint prefix
+    that selects another network) only log a warning and leave those
+    weights random. A whole network initialised from a file is the output
+    of an earlier stage or run (a warm-up model, a translator, the previous
+    round's segmentor), so a partial load is always a mistake. Partial loads
+    that are normal (ImageNet weights with a classifier the backbone lacks)
+    are configured on the backbone (``model.<name>.backbone.init_cfg``) and
+    not checked here.
+    """
+    module = model.get_submodule(name)
+    init_cfg = getattr(module, 'init_cfg', None)
+    if not (isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained'
+            and isinstance(init_cfg.get('checkpoint'), str)
+            and '://' not in init_cfg['checkpoint']):
+        return
+    from mmengine.runner.checkpoint import (_load_checkpoint,
+                                            _load_checkpoint_with_prefix)
+
+    from udaplug.utils.checkpoint import mmengine_checkpoint_io
+    path, prefix = init_cfg['checkpoint'], init_cfg.get('prefix')
+    with mmengine_checkpoint_io():
+        if prefix:
+            loaded = _load_checkpoint_with_prefix(prefix, path, 'cpu')
+        else:
+            loaded = _load_checkpoint(path, 'cpu')
+            loaded = loaded.get('state_dict', loaded)
+    own = module.state_dict()
+    missing = sorted(set(own) - set(loaded))
+    unexpected = sorted(set(loaded) - set(own))
+    shapes = sorted(f'{k} {tuple(loaded[k].shape)} (network: '
+                    f'{tuple(own[k].shape)})' for k in set(own) & set(loaded)
+                    if tuple(own[k].shape) != tuple(loaded[k].shape))
+    if not (missing or unexpected or shapes):
+        return
+    listed = []
+    for what, keys in (('missing', missing), ('unexpected', unexpected),
+                       ('of another shape', shapes)):
+        if keys:
+            more = f' (+{len(keys) - 5} more)' if len(keys) > 5 else ''
+            listed.append(f'{len(keys)} {what}: {", ".join(keys[:5])}{more}')
+    raise ValueError(
+        f'{type(model).__name__}: network "{name}" is initialised from '
+        f'{path} (prefix {prefix!r}), which does not fit its architecture: ' +
+        '; '.join(listed) + '. Use a checkpoint of a model built with this '
+        'network\'s config (and the prefix of that network in it), or '
+        'configure a partial load on a sub-module (e.g. the backbone\'s '
+        'init_cfg).')
+
+
 class BaseUDASegmentor(ImageSpaceMixin, BaseModel):
     """Base of udaplug's domain-adaptation models.
 
@@ -355,7 +411,9 @@ class BaseUDASegmentor(ImageSpaceMixin, BaseModel):
         """Check that every ``Pretrained`` checkpoint of the networks'
         ``init_cfg`` exists (naming the network and the file, and quoting
         the init config's ``hint``, udaplug's key for how to obtain the
-        file, if it has one), then initialise."""
+        file, if it has one), initialise, then check that each network
+        initialised as a whole from a file fits it exactly
+        (:func:`check_network_loaded`)."""
         for name, module in self.named_modules():
             for init in _pretrained_inits(getattr(module, 'init_cfg', None)):
                 # udaplug's own key, not mmengine's: taken out here
@@ -374,6 +432,8 @@ class BaseUDASegmentor(ImageSpaceMixin, BaseModel):
                     'or set --cfg-options model...init_cfg=None to start '
                     'from random weights.')
         super().init_weights()
+        for name in self._specs:
+            check_network_loaded(self, name)
 
     # ------------------------------------------------------------------
     # Interfaces for tools and hooks (defaults)
@@ -579,11 +639,16 @@ class BaseUDASegmentor(ImageSpaceMixin, BaseModel):
                  prefix: str = '') -> Dict[str, Tensor]:
         """Sum ``losses`` (keys containing ``loss``), check they are finite
         and back-propagate through ``optim_wrapper`` (which scales the loss
-        under mixed precision). Returns the values to log."""
-        loss, log_vars = self.parse_losses(losses)
+        under mixed precision). Returns the values to log, their names
+        prefixed with ``prefix`` (also in the error naming a non-finite
+        loss)."""
+        loss, log_vars = self.parse_losses({
+            f'{prefix}{k}': v
+            for k, v in losses.items()
+        })
         optim_wrapper.backward(loss)
         log_vars.pop('loss')
-        return {f'{prefix}{k}': v for k, v in log_vars.items()}
+        return log_vars
 
     @staticmethod
     def step(*optim_wrappers: OptimWrapper) -> None:
