@@ -1,13 +1,14 @@
-"""ResnetTransformGenerator's initialisations: CycleGAN's Gaussian init and
-the bilinear init of its transposed convolutions, checked against a hand
-computation and by the spectrum of the untrained generator's output."""
+"""ResnetTransformGenerator's initialisations (CycleGAN's Gaussian init and
+the bilinear init of its transposed convolutions) and its resize-convolution
+upsampling, checked against hand computations, by the spectrum of the
+untrained generator's output and by what each upsampling can produce."""
 import pytest
 import torch
 import torch.nn.functional as F
 
 from udaplug.models.generators import ResnetTransformGenerator
-from udaplug.models.generators.resnet_transform_generator import \
-    bilinear_upsample_init
+from udaplug.models.generators.resnet_transform_generator import (
+    BilinearUpConv2d, bilinear_upsample_init)
 from udaplug.visualization import high_frequency_fraction
 
 
@@ -59,3 +60,49 @@ def test_untrained_output_is_smooth_with_bilinear_init_only():
 def test_bad_upsample_init():
     with pytest.raises(ValueError, match='upsample_init'):
         ResnetTransformGenerator(in_channels=3, upsample_init='nearest')
+
+
+def test_resize_convolution_is_bilinear_upsampling_then_conv():
+    torch.manual_seed(0)
+    layer = BilinearUpConv2d(2, 3, bias=True)
+    x = torch.randn(1, 2, 5, 6)
+    up = F.interpolate(x, size=(10, 12), mode='bilinear', align_corners=False)
+    torch.testing.assert_close(
+        layer(x), F.conv2d(up, layer.weight, layer.bias, padding=1))
+
+
+def test_resize_convolution_cannot_make_a_period_2_lattice():
+    """Whatever its weights, a generator whose upsampling layers are
+    bilinear resize-convolutions maps a constant image to an image that is
+    constant away from the borders: every layer at the output's resolution
+    is shift-equivariant. With transposed convolutions the four output
+    phases have their own kernel taps, and the same input comes out as a
+    period-2 lattice (the texture of the GIO-Ada demo's translations)."""
+    x = torch.full((1, 3, 96, 96), 0.3)
+    centre = (slice(None), slice(None), slice(40, 56), slice(40, 56))
+    deconv = _generator(init_cfg=dict(type='normal', gain=0.5))(x)[centre]
+    resize = _generator(
+        upsample='bilinear', init_cfg=dict(type='normal', gain=0.5))(
+            x)
+    resize = resize[centre]
+    assert (deconv[..., 0::2, 0::2] - deconv[..., 1::2, 1::2]).abs().max() \
+        > 1e-3
+    torch.testing.assert_close(
+        resize, resize[..., :1, :1].expand_as(resize), atol=1e-6, rtol=0)
+
+
+def test_resize_convolution_keeps_the_keys_not_the_weights():
+    deconv, resize = _generator(), _generator(upsample='bilinear')
+    assert list(deconv.state_dict()) == list(resize.state_dict())
+    assert resize.model[-2].conv.weight.shape == (8, 16, 3, 3)
+    assert deconv.model[-2].conv.weight.shape == (16, 8, 3, 3)
+    with pytest.raises(RuntimeError, match='size mismatch'):
+        resize.load_state_dict(deconv.state_dict())
+
+
+def test_bad_upsample():
+    with pytest.raises(ValueError, match='upsample must be'):
+        ResnetTransformGenerator(in_channels=3, upsample='nearest')
+    with pytest.raises(ValueError, match='leave upsample_init=None'):
+        ResnetTransformGenerator(
+            in_channels=3, upsample='bilinear', upsample_init='bilinear')

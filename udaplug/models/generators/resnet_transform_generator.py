@@ -3,6 +3,7 @@ from typing import Optional
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmagic.models.editors.cyclegan import ResnetGenerator
 from mmcv.cnn import ConvModule
 
@@ -38,7 +39,19 @@ class ResnetTransformGenerator(GaussianInitMixin, ResnetGenerator):
       artifact free sub-pixel convolution", 2017). The default (``None``)
       is CycleGAN's Gaussian init of every layer, whose independent kernel
       taps per phase make the untrained output a pixel-level checkerboard
-      noise.
+      noise;
+    * with ``upsample='bilinear'``, replaces each stride-2 transposed
+      convolution by bilinear 2x upsampling followed by a 3x3 convolution
+      with the same channels, norm and activation ("resize-convolution",
+      Odena et al. 2016, above). A transposed convolution with a 3x3 kernel
+      and stride 2 has separate kernel taps for each of the four output
+      phases, so it can make (and, trained by a discriminator's or a task
+      network's gradient, learns) a fixed period-2 lattice; after bilinear
+      upsampling every layer is shift-equivariant at the output's
+      resolution and cannot. The layer keys stay the same
+      (``model.<i>.conv.weight``), with the weight shape of a convolution
+      ((out, in, 3, 3) instead of (in, out, 3, 3)), so checkpoints of the
+      two variants do not load into each other.
 
     Input in [-1, 1]; output in [-1, 1] with ``tanh=True`` (default).
 
@@ -47,6 +60,9 @@ class ResnetTransformGenerator(GaussianInitMixin, ResnetGenerator):
         out_channels (int): Output channels. Defaults to 3.
         tanh (bool): Whether the output goes through tanh. Defaults to True.
         upsample_init (str, optional): ``'bilinear'`` or None (above).
+        upsample (str): ``'deconv'`` (CycleGAN's transposed convolutions)
+            or ``'bilinear'`` (resize-convolution, above). Defaults to
+            ``'deconv'``.
         **kwargs: mmagic's ``ResnetGenerator`` arguments (``base_channels``,
             ``num_blocks``, ``norm_cfg``, ``padding_mode``, ``init_cfg``...).
     """
@@ -56,11 +72,30 @@ class ResnetTransformGenerator(GaussianInitMixin, ResnetGenerator):
                  out_channels: int = 3,
                  tanh: bool = True,
                  upsample_init: Optional[str] = None,
+                 upsample: str = 'deconv',
                  **kwargs):
         if upsample_init not in (None, 'bilinear'):
             raise ValueError('ResnetTransformGenerator: upsample_init must be '
                              f'None or "bilinear", got {upsample_init!r}')
+        if upsample not in ('deconv', 'bilinear'):
+            raise ValueError('ResnetTransformGenerator: upsample must be '
+                             f'"deconv" or "bilinear", got {upsample!r}')
+        if upsample == 'bilinear' and upsample_init is not None:
+            raise ValueError(
+                'ResnetTransformGenerator: upsample_init initialises '
+                'transposed convolutions; with upsample="bilinear" there are '
+                'none, leave upsample_init=None')
         super().__init__(in_channels, out_channels, **kwargs)
+        self.upsample = upsample
+        if upsample == 'bilinear':
+            for layer in self.model:
+                if isinstance(
+                        getattr(layer, 'conv', None), nn.ConvTranspose2d):
+                    deconv = layer.conv
+                    layer.conv = BilinearUpConv2d(
+                        deconv.in_channels,
+                        deconv.out_channels,
+                        bias=deconv.bias is not None)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.upsample_init = upsample_init
@@ -84,6 +119,22 @@ class ResnetTransformGenerator(GaussianInitMixin, ResnetGenerator):
             self.init_cfg.get('type') == 'Pretrained'
         if self.upsample_init == 'bilinear' and not pretrained:
             bilinear_upsample_init(self, self.init_gain)
+
+
+class BilinearUpConv2d(nn.Conv2d):
+    """Bilinear 2x upsampling (``align_corners=False``) followed by a 3x3
+    convolution with zero padding 1: the resize-convolution that
+    ``ResnetTransformGenerator(upsample='bilinear')`` puts in place of a
+    stride-2 transposed convolution (same output size, 2H x 2W)."""
+
+    def __init__(self, in_channels: int, out_channels: int, bias: bool):
+        super().__init__(
+            in_channels, out_channels, kernel_size=3, padding=1, bias=bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.interpolate(
+            x, scale_factor=2, mode='bilinear', align_corners=False)
+        return super().forward(x)
 
 
 @torch.no_grad()
