@@ -8,6 +8,8 @@
 # of the discriminator (the paper: ImageNet VGG-16 to block3_conv3).
 _base_ = ['./sci2i_segmentor_demo.py']
 _iters = _base_.pretrain_iters
+# from random weights: a larger learning rate than the fine-tuning stages
+optim_wrapper = dict(default=dict(optimizer=dict(lr=_base_.pretrain_lr)))
 param_scheduler = [
     dict(
         type='ExponentialLR',

@@ -9,7 +9,11 @@ _base_ = ['./sci2i_segmentation_adam.py']
 # 200 source images at 4 images per step.
 pretrain_iters = 1000
 seg_iters = 300  # each of M0, M1 (and the source-only control)
-seg_lr = 2e-4  # random init (the paper's 1e-5 fine-tunes ImageNet weights)
+# The pre-training starts from random weights; M0, M1 and the control
+# fine-tune its checkpoint, as the paper fine-tunes ImageNet weights, at the
+# paper's learning rate (Sec. 4.2: Adam, 1e-5, decayed).
+pretrain_lr = 2e-4
+seg_lr = 1e-5
 consistency_start = 30  # 10% of the run (the paper: 10,000 steps)
 # I2I steps: what one idle core trains in ~7 minutes (~0.45 s per step)
 i2i_iters = 1000
