@@ -1123,7 +1123,8 @@ model = dict(
     segmentor=dict(_seg, init_cfg=None),
     generators=dict(gen=dict(channels=(4, 8, 8, 8), style_channels=8,
                              mapping_layers=1)),
-    discriminators=dict(disc=dict(vgg_checkpoint=None, vgg_base_channels=4,
+    discriminators=dict(disc=dict(vgg_checkpoint=None, vgg_prefix=None,
+                                  vgg_base_channels=4,
                                   decoder_channels=(4, 4))))
 # the I2I phase has no validation
 val_dataloader = None

@@ -1,12 +1,20 @@
-# The source-only control of the Brehm et al. demo: the segmentor of
-# configs/demo/sci2i_final_demo.py (same network, initialisation, optimiser,
-# schedule and source batches) trained on the demo source alone; the
-# student is evaluated (there is no teacher).
-_base_ = ['./sci2i_warmup_demo.py']
-model = dict(
-    _delete_=True,
-    _scope_='udaplug',
-    type='SourceOnly',
-    data_preprocessor=_base_.data_preprocessor,
-    segmentor=_base_.mean_teacher.segmentor)
-custom_hooks = []
+# The source-only control of the Brehm et al. demo (sci2i_demo.py), a
+# pipeline config (docs/pipelines.md) of two stages:
+#
+#   OMP_NUM_THREADS=1 python tools/train.py \
+#       configs/demo/sci2i_source_only_demo.py
+#
+# 1. pretrain: sci2i_pretrain_demo.py, the same stage as the method's (the
+#    segmentor trained on the source alone, standing in for ImageNet
+#    weights);
+# 2. source_only: sci2i_segmentor_demo.py, the same segmentor trained on
+#    the source alone from that checkpoint for as many steps (seg_iters)
+#    as the method's final model M1, with the same optimiser and schedule.
+stages = [
+    dict(type='TrainStage', name='pretrain', config='sci2i_pretrain_demo.py'),
+    dict(
+        type='TrainStage',
+        name='source_only',
+        config='sci2i_segmentor_demo.py',
+        cfg_options={'load_from': '@pretrain.checkpoint'}),
+]

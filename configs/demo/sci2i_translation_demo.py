@@ -9,6 +9,10 @@ _base_ = [
     '../_base_/schedules/sci2i_demo.py',
 ]
 warmup_checkpoint = 'work_dirs/sci2i_demo/warmup/iter_300.pth'
+# The discriminator's frozen VGG trunk: conv1_1..conv3_3 of the
+# pre-training stage's segmentor (in place of ImageNet VGG-16; udaplug's
+# DeepLabVGG keeps torchvision's layer indices, and the demo's widths match).
+pretrain_checkpoint = 'work_dirs/sci2i_demo/pretrain/iter_1000.pth'
 model = dict(
     _base_.translator,
     segmentor=dict(
@@ -16,7 +20,12 @@ model = dict(
         init_cfg=dict(
             type='Pretrained',
             checkpoint=warmup_checkpoint,
-            prefix='teacher.module.')))
+            prefix='teacher.module.')),
+    discriminators=dict(
+        disc=dict(
+            _base_.discriminator,
+            vgg_checkpoint=pretrain_checkpoint,
+            vgg_prefix='segmentor.backbone.')))
 optim_wrapper = dict(_delete_=True, **_base_.i2i_optim_wrapper)
 param_scheduler = _base_.i2i_param_scheduler
 train_cfg = dict(

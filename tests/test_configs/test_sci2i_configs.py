@@ -69,7 +69,14 @@ PIPELINES = {
             'model.consistency_weight': 0.0
         }
     }),
-    'demo/sci2i_demo.py': (FULL, {}),
+    # the demo: a source-only pre-training stage (in place of ImageNet
+    # weights) first; its checkpoint is handed over by references
+    'demo/sci2i_demo.py': (['pretrain'] + FULL, {
+        'translation': {
+            'model.discriminators.disc.vgg_prefix': 'segmentor.backbone.'
+        }
+    }),
+    'demo/sci2i_source_only_demo.py': (['pretrain', 'source_only'], {}),
 }
 
 
@@ -114,7 +121,7 @@ def test_pipeline_configs(pipeline):
     # stage types, names and references are checked when it is built
     PipelineRunner(cfg)
     if 'pseudo_labels' in names:
-        labels = cfg.stages[1]
+        labels = cfg.stages[names.index('pseudo_labels')]
         assert labels['type'] == 'PseudoLabelStage'
         assert labels['threshold'] == 'none'
     for stage, expected in changes.items():
@@ -125,6 +132,38 @@ def test_pipeline_configs(pipeline):
             got = _get(stage_cfg, key)
             got = tuple(got) if isinstance(got, list) else got
             assert got == value, (pipeline, stage, key)
+
+
+def test_demo_and_control_start_from_the_same_pretraining():
+    """The demo's M0 and M1 and the source-only control start from the
+    pre-training stage's checkpoint (the same stage config), the
+    discriminator's VGG trunk is read from it, and M1 and the control train
+    as many segmentor steps with the same optimiser and schedule."""
+    demo = Config.fromfile(osp.join(CONFIGS, 'demo', 'sci2i_demo.py'))
+    control = Config.fromfile(
+        osp.join(CONFIGS, 'demo', 'sci2i_source_only_demo.py'))
+    stages = {s['name']: s for s in demo.stages}
+    assert stages['pretrain'] == control.stages[0]
+    for name in ('warmup', 'final'):
+        assert stages[name]['cfg_options']['load_from'] == \
+            '@pretrain.checkpoint'
+    assert control.stages[1]['cfg_options'] == {
+        'load_from': '@pretrain.checkpoint'
+    }
+    assert stages['translation']['cfg_options'][
+        'model.discriminators.disc.vgg_checkpoint'] == '@pretrain.checkpoint'
+    final, _ = stage_settings('demo/sci2i_demo.py', 'final')
+    source_only, _ = stage_settings('demo/sci2i_source_only_demo.py',
+                                    'source_only')
+    pretrain, _ = stage_settings('demo/sci2i_demo.py', 'pretrain')
+    final, source_only, pretrain = (
+        Config.fromfile(p) for p in (final, source_only, pretrain))
+    assert final.model.segmentor == source_only.model.segmentor == \
+        pretrain.model.segmentor
+    for key in ('optim_wrapper', 'param_scheduler', 'train_cfg', 'randomness'):
+        assert final[key] == source_only[key], key
+    assert source_only.train_cfg.max_iters == final.train_cfg.max_iters
+    assert pretrain.model.type == source_only.model.type == 'SourceOnly'
 
 
 def test_paper_settings():
@@ -184,8 +223,10 @@ STAGES = {
     'demo_translation':
     ('demo/sci2i_demo.py', 'translation', 'translation', TRANSLATOR),
     'demo_final': ('demo/sci2i_demo.py', 'final', 'final', MEAN_TEACHER),
-    'demo_source_only':
-    ('demo/sci2i_source_only_demo.py', None, 'source_only', ('segmentor', )),
+    'demo_pretrain':
+    ('demo/sci2i_demo.py', 'pretrain', 'source_only', ('segmentor', )),
+    'demo_source_only': ('demo/sci2i_source_only_demo.py', 'source_only',
+                         'source_only', ('segmentor', )),
 }
 ONE_ITERATION = '''
 train_cfg = dict(max_iters=1, val_interval=1000)
@@ -263,8 +304,14 @@ def test_benchmark_every_stage_model(capsys, load_tool):
     pipeline = osp.join(CONFIGS, 'demo', 'sci2i_demo.py')
     with pytest.raises(ValueError, match="'warmup', 'translation', 'final'"):
         benchmark.main([pipeline, '--stage', 'pseudo_labels'])
-    for name, options in (('translation', ['model.segmentor.init_cfg=None']),
-                          ('final', [])):
+    # the demo's hand-overs (the warm-up checkpoint, the pre-trained VGG
+    # trunk) are left out
+    translation = [
+        'model.segmentor.init_cfg=None',
+        'model.discriminators.disc.vgg_checkpoint=None',
+        'model.discriminators.disc.vgg_prefix=None'
+    ]
+    for name, options in (('translation', translation), ('final', [])):
         benchmark.main([
             pipeline, '--stage', name, '--shape', '32', '64', '--iters', '1',
             '--warmup', '0'

@@ -120,3 +120,61 @@ def test_missing_checkpoint_file_names_it(tmp_path):
     with pytest.raises(ValueError, match='vgg_base_channels=64'):
         ACHeadDiscriminator(
             num_classes=2, vgg_checkpoint=path, vgg_base_channels=8)
+
+
+def _segmentor_checkpoint(path, base_channels, prefix='segmentor.backbone.'):
+    """An mmengine-style whole-model checkpoint of a segmentor whose
+    backbone is udaplug's DeepLabVGG (random weights, fc layers included)."""
+    from udaplug.models.backbones import DeepLabVGG
+    torch.manual_seed(1)
+    backbone = DeepLabVGG(base_channels=base_channels, fc_channels=8)
+    state = {prefix + k: v for k, v in backbone.state_dict().items()}
+    state['segmentor.decode_head.conv_seg.weight'] = torch.zeros(3, 8, 1, 1)
+    torch.save(dict(meta=dict(iter=5), state_dict=state), path)
+    return backbone
+
+
+def test_vgg_trunk_from_a_segmentor_checkpoint(tmp_path):
+    """vgg_prefix: the discriminator's frozen VGG computes exactly the
+    segmentor backbone's conv1_1..conv3_3 (+ ReLU) on the same normalised
+    input, and another checkpoint (another width) changes its output."""
+    path = str(tmp_path / 'iter_5.pth')
+    backbone = _segmentor_checkpoint(path, base_channels=4)
+    disc = tiny(
+        vgg_base_channels=4,
+        vgg_checkpoint=path,
+        vgg_prefix='segmentor.backbone.')
+    random_vgg = disc.features(torch.zeros(1, 3, 20, 28)).clone()
+    disc.init_weights()
+    x = torch.rand(2, 3, 20, 28)
+    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    expected = backbone.features[:16].eval()((x - mean) / std)
+    assert expected.shape == (2, 16, 5, 7)  # conv3_3: 4 * 4 channels, /4
+    assert torch.allclose(disc.features(x * 2 - 1), expected, atol=1e-6)
+    assert not torch.allclose(
+        disc.features(torch.zeros(1, 3, 20, 28)), random_vgg)
+    for k, v in disc.vgg.state_dict().items():
+        assert torch.equal(v, backbone.features.state_dict()[k]), k
+    # still frozen after loading
+    assert all(not p.requires_grad for p in disc.vgg.parameters())
+
+
+def test_vgg_trunk_from_a_segmentor_checkpoint_bad_input(tmp_path):
+    path = str(tmp_path / 'iter_5.pth')
+    _segmentor_checkpoint(path, base_channels=8)
+    with pytest.raises(VGGCheckpointError) as err:  # other widths
+        tiny(
+            vgg_base_channels=4,
+            vgg_checkpoint=path,
+            vgg_prefix='segmentor.backbone.').init_weights()
+    assert 'segmentor.backbone.features.0.weight: (8, 3, 3, 3) instead ' \
+        'of (4, 3, 3, 3)' in str(err.value)
+    with pytest.raises(VGGCheckpointError) as err:  # wrong prefix
+        tiny(
+            vgg_base_channels=8, vgg_checkpoint=path,
+            vgg_prefix='teacher.').init_weights()
+    assert 'missing keys (14)' in str(err.value)
+    assert 'teacher.features.14.bias' in str(err.value)
+    with pytest.raises(ValueError, match='vgg_checkpoint'):
+        tiny(vgg_prefix='segmentor.backbone.')

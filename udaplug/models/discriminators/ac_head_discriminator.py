@@ -93,6 +93,47 @@ def load_vgg16_features(path: str, num_layers: int) -> Dict[str, Tensor]:
     }
 
 
+def load_backbone_vgg_features(
+        path: str, prefix: str, expected: Dict[str,
+                                               tuple]) -> Dict[str, Tensor]:
+    """The VGG trunk of a segmentation checkpoint: the keys
+    ``<prefix>features.<i>.*`` of ``path`` whose ``<i>.*`` is in
+    ``expected`` (key -> shape of the discriminator's ``vgg``), returned
+    as ``<i>.*``.
+
+    udaplug's :class:`~udaplug.models.backbones.DeepLabVGG` keeps
+    torchvision's ``features`` indices (``features.14`` = conv3_3), so e.g.
+    ``prefix='segmentor.backbone.'`` takes the trunk of a whole-model
+    checkpoint of a segmentor with that backbone. Missing or mis-shaped keys
+    raise :class:`VGGCheckpointError` listing them.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'VGG checkpoint "{path}" (vgg_prefix={prefix!r}) does not exist')
+    from mmengine.runner.checkpoint import _load_checkpoint
+    state = _load_checkpoint(path, map_location='cpu')
+    if isinstance(state, dict) and isinstance(state.get('state_dict'), dict):
+        state = state['state_dict']
+    head = prefix + 'features.'
+    found = {k[len(head):]: v for k, v in state.items() if k.startswith(head)}
+    missing = [head + k for k in expected if k not in found]
+    mis_shaped = [
+        f'{head}{k}: {tuple(found[k].shape)} instead of {shape}'
+        for k, shape in expected.items()
+        if k in found and tuple(found[k].shape) != shape
+    ]
+    if missing or mis_shaped:
+        parts = []
+        for what, keys in (('missing keys', missing), ('keys with other '
+                                                       'shapes', mis_shaped)):
+            if keys:
+                parts.append(f'{what} ({len(keys)}): {", ".join(keys)}')
+        raise VGGCheckpointError(
+            f'"{path}" has no VGG trunk under "{head}" matching the '
+            'discriminator (vgg_base_channels): ' + '; '.join(parts))
+    return {k: found[k].clone() for k in expected}
+
+
 @MODELS.register_module()
 class ACHeadDiscriminator(BaseModule):
     """Discriminator with a GAN head and an auxiliary-classifier (AC)
@@ -126,6 +167,15 @@ class ACHeadDiscriminator(BaseModule):
             random (still frozen) VGG initialised as torchvision initialises
             VGG-16 (Kaiming normal, fan-out), for tests and demos without
             ImageNet weights.
+        vgg_prefix (str, optional): Read the VGG trunk from a segmentation
+            checkpoint instead (``vgg_checkpoint`` then names e.g. an
+            mmengine checkpoint): the keys ``<vgg_prefix>features.<i>.*``
+            (``'segmentor.backbone.'`` for a segmentor with udaplug's
+            ``DeepLabVGG`` backbone, which keeps torchvision's indices),
+            checked against this discriminator's VGG widths
+            (``vgg_base_channels``). Used by the demo, where a source-trained
+            segmentor's VGG stands in for ImageNet's. Defaults to None
+            (torchvision's VGG-16 file).
         num_res_blocks (int): Residual blocks. Defaults to 3 (Sec. 3.2).
         decoder_channels (Sequence[int]): Widths of the two transposed
             convs of each decoder. Defaults to (128, 64) (not stated).
@@ -142,17 +192,23 @@ class ACHeadDiscriminator(BaseModule):
                  num_res_blocks: int = 3,
                  decoder_channels: Sequence[int] = (128, 64),
                  vgg_base_channels: int = 64,
+                 vgg_prefix: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
         if num_classes < 1:
             raise ValueError('ACHeadDiscriminator: num_classes must be >= 1, '
                              f'got {num_classes}')
-        if vgg_checkpoint is not None and vgg_base_channels != 64:
+        if vgg_prefix is not None and vgg_checkpoint is None:
+            raise ValueError('ACHeadDiscriminator: vgg_prefix needs the '
+                             'checkpoint to read it from (vgg_checkpoint)')
+        if vgg_checkpoint is not None and vgg_prefix is None and \
+                vgg_base_channels != 64:
             raise ValueError('ACHeadDiscriminator: a VGG-16 checkpoint needs '
                              f'vgg_base_channels=64, got {vgg_base_channels}')
         self.num_classes = num_classes
         self.in_channels = 3
         self.vgg_checkpoint = vgg_checkpoint
+        self.vgg_prefix = vgg_prefix
 
         layers: List[nn.Module] = []
         in_channels = 3
@@ -219,7 +275,13 @@ class ACHeadDiscriminator(BaseModule):
         training, so a missing or wrong file stops the run before the first
         iteration.
         """
-        if self.vgg_checkpoint is not None:
+        if self.vgg_prefix is not None:
+            vgg_state = load_backbone_vgg_features(
+                self.vgg_checkpoint, self.vgg_prefix, {
+                    k: tuple(v.shape)
+                    for k, v in self.vgg.state_dict().items()
+                })
+        elif self.vgg_checkpoint is not None:
             vgg_state = load_vgg16_features(self.vgg_checkpoint,
                                             _BLOCK3_CONV3_END)
         else:
