@@ -195,3 +195,37 @@ def test_demo_translation_keeps_the_paper_method(repo_root):
     assert poly.type == 'PolyLR' and poly.power == 0.9
     assert poly.end == demo.train_cfg.max_iters and poly.eta_min == 0
     assert demo.train_dataloader.batch_size == 1
+
+
+def test_demo_adapted_control(repo_root):
+    """The second control continues M0 (the method's first stage, same
+    settings: reused from the method's work dir) for the round's segmentor
+    iterations with M0's own stage (same optimiser and schedule restart as
+    the round's segmentation stage)."""
+    folder = osp.join(repo_root, 'configs', 'demo')
+    stages = Config.fromfile(
+        osp.join(folder, 'sai2i_demo_adapted_control.py')).stages
+    method = Config.fromfile(osp.join(folder, 'sai2i_demo.py')).stages
+    assert stages[0] == method[0]
+    assert stages[1]['config'] == 'sai2i_demo_adapted_round.py'
+    assert stages[1]['cfg_options'] == {
+        'model.segmentor.init_cfg.checkpoint': '@adapted.checkpoint'
+    }
+    assert [
+        n.name for n in _flat(
+            _runner(osp.join(folder, 'sai2i_demo_adapted_control.py')).nodes)
+    ] == ['adapted', 'adapted_1']
+    cont = Config.fromfile(osp.join(folder, 'sai2i_demo_adapted_round.py'))
+    seg = Config.fromfile(osp.join(folder, 'sai2i_demo_segmentation.py'))
+    adapted = Config.fromfile(osp.join(folder, 'sai2i_demo_adapted.py'))
+    assert cont.model.type == adapted.model.type == 'AdaptSegNet'
+    assert cont.model.segmentor.init_cfg.prefix == 'segmentor.'
+    for key in ('backbone', 'decode_head'):
+        assert cont.model.segmentor[key] == seg.model.segmentor[key]
+    assert cont.model.discriminators == seg.model.discriminators
+    assert cont.model.adversarial_levels == seg.model.adversarial_levels
+    assert cont.optim_wrapper.segmentor == seg.optim_wrapper.segmentor
+    assert cont.param_scheduler == seg.param_scheduler
+    assert cont.train_cfg.max_iters == seg.train_cfg.max_iters == 300
+    assert cont.train_dataloader.batch_size == \
+        seg.train_dataloader.batch_size
