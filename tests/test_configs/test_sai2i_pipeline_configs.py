@@ -229,3 +229,31 @@ def test_demo_adapted_control(repo_root):
     assert cont.train_cfg.max_iters == seg.train_cfg.max_iters == 300
     assert cont.train_dataloader.batch_size == \
         seg.train_dataloader.batch_size
+
+
+def test_demo_two_rounds_and_controls(repo_root):
+    """The two-round demo is the one-round demo plus round 2 of the paper
+    pipeline; each control adds one 300-iteration stage from its previous
+    model, so the three train the segmentor 600 + 300 + 300 iterations."""
+    folder = osp.join(repo_root, 'configs', 'demo')
+
+    def stages(name):
+        return Config.fromfile(osp.join(folder, name)).stages
+
+    one, two = stages('sai2i_demo.py'), stages('sai2i_demo_two_rounds.py')
+    assert two[:5] == one
+    assert [
+        n.name for n in _flat(
+            _runner(osp.join(folder, 'sai2i_demo_two_rounds.py')).nodes)
+    ] == ['adapted', *[f'{s}_1' for s in ROUND], 'rounds', *ROUND]
+    for name, first, previous in (('sai2i_demo_control', 'source_only',
+                                   'source_only_1'),
+                                  ('sai2i_demo_adapted_control', 'adapted',
+                                   'adapted_1')):
+        base, extended = stages(f'{name}.py'), stages(f'{name}_two_rounds.py')
+        assert extended[:2] == base
+        assert extended[2]['config'] == base[1]['config']
+        assert extended[2]['cfg_options'] == {
+            'model.segmentor.init_cfg.checkpoint': f'@{previous}.checkpoint'
+        }
+        assert base[0]['name'] == first
