@@ -97,11 +97,16 @@ METHODS = (
         'cyclefeat',
         'configs/demo/cyclefeat_demo.py',
         baseline='cyclefeat_source_only'),
-    # a pipeline: the source-only stage, then one round of translation,
-    # pseudo-labels and segmentation; its control trains the same segmentor
-    # for as many iterations on the source alone
+    # a pipeline: M0 adapted by an output-space adversarial stage (the
+    # stand-in for the adapted model the paper starts from), then one round
+    # of translation, pseudo-labels and segmentation; its control trains
+    # the same segmentor from the same initialisation for as many
+    # iterations on the source alone; sai2i_adapted continues M0's own
+    # training instead of the round (the round's own contribution)
     Method('Source only (SAI2I control)', 'sai2i_source_only',
            'configs/demo/sai2i_demo_control.py'),
+    Method('SAI2I M0 + 300 adversarial iterations (no round)', 'sai2i_adapted',
+           'configs/demo/sai2i_demo_adapted_control.py'),
     Method(
         'SAI2I (Musto & Zinelli)',
         'sai2i',

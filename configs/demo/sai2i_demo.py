@@ -6,13 +6,14 @@
 #   OMP_NUM_THREADS=1 python tools/train.py configs/demo/sai2i_demo.py
 #
 # Stages (work dirs under work_dirs/sai2i_demo/):
-#   source_only: M0, the demo segmentor on the source alone
-#      (sai2i_demo_source_only.py, 600 iterations): the paper starts from
-#      BDL's trained model, which has no demo counterpart;
+#   adapted: M0, the demo segmentor adapted by output-space adversarial
+#      training (sai2i_demo_adapted.py, 600 iterations), the stand-in for
+#      the adapted model of BDL the paper starts from (Sec. 4), which has
+#      no demo counterpart;
 #   then the first round of configs/sai2i_gta_deeplabv2.py, with the
-#      demo's stage configs: translation_1 (sai2i_demo_translation.py, 400
-#      iterations) -> translate_1 (the 200 source images, 128x64) ->
-#      pseudo_labels_1 (M0, threshold 0.9) -> segmentation_1
+#      demo's stage configs: translation_1 (sai2i_demo_translation.py, 600
+#      iterations, M0 frozen) -> translate_1 (the 200 source images,
+#      128x64) -> pseudo_labels_1 (M0, threshold 0.9) -> segmentation_1
 #      (sai2i_demo_segmentation.py, 300 iterations from M0).
 # What is shrunk: images (128x64, crops 64x64 for the translation),
 # network widths (half-width ResNet-18 DeepLab-v2, narrow translation
@@ -24,26 +25,26 @@ _base_ = ['../sai2i_gta_deeplabv2.py']
 
 
 def _renamed(node):
-    """``node`` with the GTA5/DeepLab-v2 stages' files made the demo's (and
-    M0 the source_only stage's checkpoint)."""
+    """``node`` with the GTA5/DeepLab-v2 stages' files made the demo's (M0
+    the adapted stage's checkpoint, labelling the target with its own
+    config)."""
     if isinstance(node, dict):
         return {k: _renamed(v) for k, v in node.items()}
     if isinstance(node, list):
         return [_renamed(v) for v in node]
     if isinstance(node, str):
         return node.replace('checkpoints/sai2i_gta_deeplabv2_init.pth',
-                            '@source_only.checkpoint').replace(
-                                'sai2i/gta_deeplabv2_', 'sai2i_demo_')
+                            '@adapted.checkpoint').replace(
+                                'sai2i/gta_deeplabv2_source_only.py',
+                                'sai2i_demo_adapted.py').replace(
+                                    'sai2i/gta_deeplabv2_', 'sai2i_demo_')
     return node
 
 
 # both rounds of configs/sai2i_gta_deeplabv2.py with the demo's stage
 # configs (the end-to-end test runs them)
 _two_rounds = [
-    dict(
-        type='TrainStage',
-        name='source_only',
-        config='sai2i_demo_source_only.py'),
+    dict(type='TrainStage', name='adapted', config='sai2i_demo_adapted.py'),
     *_renamed(_base_.stages),
 ]
 # the demo: M0 and round 1 (the base's first four stages)

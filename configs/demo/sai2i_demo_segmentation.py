@@ -17,7 +17,7 @@ model = dict(
     segmentor=dict(
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='work_dirs/sai2i_demo/source_only/iter_600.pth',
+            checkpoint='work_dirs/sai2i_demo/adapted/iter_600.pth',
             prefix='segmentor.')))
 train_dataloader = dict(dataset=dict(allow_target_labels=True))
 max_iters = 300

@@ -115,31 +115,145 @@ def test_ablations_change_the_translation_stages_only(repo_root, name):
 
 
 def test_demo_and_control(repo_root):
-    """The demo pipeline (M0 and one round) and its control train the same
-    segmentor: the same first stage, then a stage that differs from the
-    method's segmentation stage in the model type and the data only (same
-    segmentor, optimiser, schedule, iterations)."""
+    """The demo pipeline (the adapted M0, then one round) and its control
+    train the same segmentor from the same initialisation for the same
+    number of iterations: M0's stage differs from the control's first stage
+    in the model type (output-space adversarial vs source only) and the
+    data only, the round's segmentation stage from the control's second
+    stage likewise (same segmentor, optimiser, schedule, iterations)."""
     folder = osp.join(repo_root, 'configs', 'demo')
     method = _runner(osp.join(folder, 'sai2i_demo.py'))
     control = _runner(osp.join(folder, 'sai2i_demo_control.py'))
     assert [n.name for n in _flat(method.nodes)
-            ] == ['source_only', *[f'{s}_1' for s in ROUND]]
+            ] == ['adapted', *[f'{s}_1' for s in ROUND]]
     assert [n.name
             for n in _flat(control.nodes)] == ['source_only', 'source_only_1']
     method_stages = Config.fromfile(osp.join(folder, 'sai2i_demo.py')).stages
     control_stages = Config.fromfile(
         osp.join(folder, 'sai2i_demo_control.py')).stages
-    assert method_stages[0] == control_stages[0]
+    assert method_stages[0]['config'] == 'sai2i_demo_adapted.py'
+    assert control_stages[0]['config'] == 'sai2i_demo_source_only.py'
+    # M0 guides the translation, labels the target (with its own config:
+    # checkpoints load strictly) and starts the segmentation stage
+    by_name = {s['name']: s for s in method_stages}
+    assert by_name['translation_1']['cfg_options'][
+        'model.segmentor.init_cfg.checkpoint'] == '@adapted.checkpoint'
+    assert by_name['pseudo_labels_1']['checkpoint'] == '@adapted.checkpoint'
+    assert by_name['pseudo_labels_1']['config'] == 'sai2i_demo_adapted.py'
+    assert by_name['segmentation_1']['cfg_options'][
+        'model.segmentor.init_cfg.checkpoint'] == '@adapted.checkpoint'
     seg = Config.fromfile(osp.join(folder, 'sai2i_demo_segmentation.py'))
+    adapted = Config.fromfile(osp.join(folder, 'sai2i_demo_adapted.py'))
     ctl = Config.fromfile(osp.join(folder, 'sai2i_demo_source_only_round.py'))
     first = Config.fromfile(osp.join(folder, 'sai2i_demo_source_only.py'))
     assert ctl.model.type == 'SourceOnly' and seg.model.type == 'SAI2I'
+    assert first.model.type == 'SourceOnly'
+    assert adapted.model.type == 'AdaptSegNet'
     for key in ('backbone', 'decode_head'):
         assert ctl.model.segmentor[key] == seg.model.segmentor[key]
         assert first.model.segmentor[key] == seg.model.segmentor[key]
+        assert adapted.model.segmentor[key] == seg.model.segmentor[key]
+    # M0: random init like the control's first stage (no init_cfg), the
+    # segmentation stage's discriminator and lambda_adv
+    assert adapted.model.segmentor.get('init_cfg') is None
+    assert first.model.segmentor.get('init_cfg') is None
+    assert adapted.model.discriminators == seg.model.discriminators
+    assert adapted.model.adversarial_levels == seg.model.adversarial_levels
+    assert adapted.optim_wrapper.segmentor == first.optim_wrapper.segmentor
+    assert adapted.param_scheduler == first.param_scheduler
+    assert adapted.train_dataloader.batch_size == \
+        first.train_dataloader.batch_size == 4
     assert ctl.optim_wrapper.segmentor == seg.optim_wrapper.segmentor
     assert ctl.param_scheduler == seg.param_scheduler
     assert ctl.train_cfg.max_iters == seg.train_cfg.max_iters == 300
+    # the same number of segmentor iterations in all: 600 + 300
+    assert adapted.train_cfg.max_iters == first.train_cfg.max_iters == 600
     # the source batch of the method's segmentation stage
     assert ctl.train_dataloader.batch_size == \
         seg.train_dataloader.batch_size
+
+
+def test_demo_translation_keeps_the_paper_method(repo_root):
+    """The demo's translation stage shortens the schedule and raises the
+    learning rates, and keeps everything else of the paper's stage: loss
+    weights, Adam (0.9, 0.99), the TTUR ratio (discriminators 4x the
+    generators, SPADE's split), poly decay to 0 at the last iteration."""
+    demo = Config.fromfile(
+        osp.join(repo_root, 'configs', 'demo', 'sai2i_demo_translation.py'))
+    paper = Config.fromfile(
+        osp.join(repo_root, 'configs', 'sai2i',
+                 'gta_deeplabv2_translation.py'))
+    assert demo.model.loss_weights == paper.model.loss_weights
+    assert demo.model.sce_loss == paper.model.sce_loss
+    ow = demo.optim_wrapper
+    assert ow.default.optimizer.betas == ow.generators.optimizer.get(
+        'betas', ow.default.optimizer.betas) == (0.9, 0.99)
+    assert ow.default.optimizer.lr == 4 * ow.generators.optimizer.lr
+    assert paper.optim_wrapper.default.optimizer.lr == \
+        4 * paper.optim_wrapper.generators.optimizer.lr
+    (poly, ) = demo.param_scheduler
+    assert poly.type == 'PolyLR' and poly.power == 0.9
+    assert poly.end == demo.train_cfg.max_iters and poly.eta_min == 0
+    assert demo.train_dataloader.batch_size == 1
+
+
+def test_demo_adapted_control(repo_root):
+    """The second control continues M0 (the method's first stage, same
+    settings: reused from the method's work dir) for the round's segmentor
+    iterations with M0's own stage (same optimiser and schedule restart as
+    the round's segmentation stage)."""
+    folder = osp.join(repo_root, 'configs', 'demo')
+    stages = Config.fromfile(
+        osp.join(folder, 'sai2i_demo_adapted_control.py')).stages
+    method = Config.fromfile(osp.join(folder, 'sai2i_demo.py')).stages
+    assert stages[0] == method[0]
+    assert stages[1]['config'] == 'sai2i_demo_adapted_round.py'
+    assert stages[1]['cfg_options'] == {
+        'model.segmentor.init_cfg.checkpoint': '@adapted.checkpoint'
+    }
+    assert [
+        n.name for n in _flat(
+            _runner(osp.join(folder, 'sai2i_demo_adapted_control.py')).nodes)
+    ] == ['adapted', 'adapted_1']
+    cont = Config.fromfile(osp.join(folder, 'sai2i_demo_adapted_round.py'))
+    seg = Config.fromfile(osp.join(folder, 'sai2i_demo_segmentation.py'))
+    adapted = Config.fromfile(osp.join(folder, 'sai2i_demo_adapted.py'))
+    assert cont.model.type == adapted.model.type == 'AdaptSegNet'
+    assert cont.model.segmentor.init_cfg.prefix == 'segmentor.'
+    for key in ('backbone', 'decode_head'):
+        assert cont.model.segmentor[key] == seg.model.segmentor[key]
+    assert cont.model.discriminators == seg.model.discriminators
+    assert cont.model.adversarial_levels == seg.model.adversarial_levels
+    assert cont.optim_wrapper.segmentor == seg.optim_wrapper.segmentor
+    assert cont.param_scheduler == seg.param_scheduler
+    assert cont.train_cfg.max_iters == seg.train_cfg.max_iters == 300
+    assert cont.train_dataloader.batch_size == \
+        seg.train_dataloader.batch_size
+
+
+def test_demo_two_rounds_and_controls(repo_root):
+    """The two-round demo is the one-round demo plus round 2 of the paper
+    pipeline; each control adds one 300-iteration stage from its previous
+    model, so the three train the segmentor 600 + 300 + 300 iterations."""
+    folder = osp.join(repo_root, 'configs', 'demo')
+
+    def stages(name):
+        return Config.fromfile(osp.join(folder, name)).stages
+
+    one, two = stages('sai2i_demo.py'), stages('sai2i_demo_two_rounds.py')
+    assert two[:5] == one
+    assert [
+        n.name for n in _flat(
+            _runner(osp.join(folder, 'sai2i_demo_two_rounds.py')).nodes)
+    ] == ['adapted', *[f'{s}_1' for s in ROUND], 'rounds', *ROUND]
+    for name, first, previous in (('sai2i_demo_control', 'source_only',
+                                   'source_only_1'),
+                                  ('sai2i_demo_adapted_control', 'adapted',
+                                   'adapted_1')):
+        base, extended = stages(f'{name}.py'), stages(f'{name}_two_rounds.py')
+        assert extended[:2] == base
+        assert extended[2]['config'] == base[1]['config']
+        assert extended[2]['cfg_options'] == {
+            'model.segmentor.init_cfg.checkpoint': f'@{previous}.checkpoint'
+        }
+        assert base[0]['name'] == first
