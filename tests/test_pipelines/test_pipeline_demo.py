@@ -215,3 +215,32 @@ def test_incomplete_translation_is_refused(runs, tmp_path):
             match=r'1 of 8 translated images are missing:\n  .*'
             r'images/0000003\.png'):
         check_derived_datasets(cfg)
+
+
+def test_writer_stage_runs_first_in_a_fresh_process(runs, monkeypatch):
+    """A pipeline whose first stage to run is a writer (e.g. rerun after its
+    train stages finished, in a new process) builds the model and the
+    dataset's transforms in the model config's scope: no default scope was
+    set by a train stage's runner before (here: none at all)."""
+    from collections import OrderedDict
+
+    from mmengine.registry import DefaultScope
+    work = runs['work']
+    config = str(runs['tmp'] / 'writer.py')
+    with open(config, 'w') as f:
+        f.write(
+            'stages = [dict(type="PseudoLabelStage", name="labels", '
+            f'config={osp.join(work, "source_only", "stage_config.py")!r}, '
+            f'checkpoint={_checkpoint(work, "source_only")!r}, '
+            'threshold=0.5)]\n')
+    monkeypatch.setattr(DefaultScope, '_instance_dict', OrderedDict())
+    assert DefaultScope.get_current_instance() is None
+    summary = runs['train'].main(
+        [config, '--work-dir', str(runs['tmp'] / 'w')])
+    assert _status(summary) == {'labels': 'ran'}
+    assert os.listdir(summary[0]['outputs']['dir'])
+
+
+def _checkpoint(work, key):
+    with open(osp.join(work, key, 'last_checkpoint')) as f:
+        return f.read().strip()

@@ -16,6 +16,7 @@ import torch
 from mmengine.config import Config
 from mmengine.dist import barrier, get_dist_info, is_distributed
 from mmengine.logging import MMLogger
+from mmengine.registry import DefaultScope
 
 from udaplug.registry import STAGES
 from udaplug.utils import check_config_path
@@ -406,7 +407,8 @@ class PipelineRunner:
             resumed = osp.isfile(osp.join(ctx.work_dir, 'last_checkpoint'))
             self.logger.info(f'stage {ctx.key} ({node.type}): running in '
                              f'{ctx.work_dir}')
-            outputs = stage.run(ctx)
+            with DefaultScope.overwrite_default_scope(stage.default_scope()):
+                outputs = stage.run(ctx)
             missing = [k for k in node.cls.outputs if k not in outputs]
             if missing:
                 raise RuntimeError(

@@ -54,6 +54,13 @@ class BaseStage:
         marker's, a finished stage is not silently reused."""
         return None
 
+    def default_scope(self) -> Optional[str]:
+        """The registry scope :meth:`run` builds its modules in (the
+        runner makes it the default scope while the stage runs), or None to
+        leave the current one (a train stage's mmengine ``Runner`` sets its
+        config's own)."""
+        return None
+
     def run(self, ctx) -> Dict[str, Any]:
         raise NotImplementedError
 
@@ -203,6 +210,13 @@ class WriterStage(BaseStage):
             self.dataset_cfg = plain(self.dataset)
         else:
             self.dataset_cfg = self.dataset_of(self.cfg, self.config)
+
+    def default_scope(self) -> Optional[str]:
+        """The model config's ``default_scope`` (udaplug's when it has
+        none): the writer builds the model and the dataset's transforms
+        (``PackSegInputs``...) outside any mmengine ``Runner``, so that
+        nothing depends on which stage ran first in the process."""
+        return self.cfg.get('default_scope') or 'udaplug'
 
     def fingerprint(self, ctx):
         return dict(
