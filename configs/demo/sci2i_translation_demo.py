@@ -8,7 +8,7 @@ _base_ = [
     '../_base_/datasets/uda_demo_gta5_to_cityscapes.py',
     '../_base_/schedules/sci2i_demo.py',
 ]
-warmup_checkpoint = 'work_dirs/sci2i_demo/warmup/iter_300.pth'
+warmup_checkpoint = 'work_dirs/sci2i_demo/warmup/iter_1000.pth'
 # The discriminator's frozen VGG trunk: conv1_1..conv3_3 of the
 # pre-training stage's segmentor (in place of ImageNet VGG-16; udaplug's
 # DeepLabVGG keeps torchvision's layer indices, and the demo's widths match).

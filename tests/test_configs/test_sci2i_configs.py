@@ -166,6 +166,45 @@ def test_demo_and_control_start_from_the_same_pretraining():
     assert pretrain.model.type == source_only.model.type == 'SourceOnly'
 
 
+def test_demo_perturbation_is_the_papers_at_the_demo_size():
+    """The demo's P blurs and adds noise as the full configs' P does at 8x
+    the demo's image size: blur sigma (pixels) and noise std (per pixel,
+    averaged over 8x8 pixels) both scale by 1/8; colour jitter does not."""
+    from udaplug.registry import MODELS
+    from udaplug.utils import register_all_modules
+    register_all_modules()
+
+    def perturbation(path):
+        cfg = Config.fromfile(osp.join(CONFIGS, path))
+        return MODELS.build(cfg.model.perturbation)
+
+    full = perturbation('sci2i_stages/sci2i_gta_warmup.py')
+    demo = perturbation('demo/sci2i_warmup_demo.py')
+    assert demo.noise_std * 8 == pytest.approx(full.noise_std)
+    assert [s * 8 for s in demo.blur_sigma] == pytest.approx(full.blur_sigma)
+    for key in ('brightness', 'contrast', 'saturation', 'hue'):
+        assert getattr(demo, key) == getattr(full, key), key
+    demo_cfg = Config.fromfile(
+        osp.join(CONFIGS, 'demo', 'sci2i_warmup_demo.py'))
+    full_cfg = Config.fromfile(
+        osp.join(CONFIGS, 'sci2i_stages', 'sci2i_gta_warmup.py'))
+    assert max(demo_cfg.test_scale) * 8 == full_cfg.long_side == 1024
+
+
+def test_demo_translation_defaults_name_the_checkpoints_stages_write():
+    """Run alone, the demo's translation config reads the checkpoints that
+    the warm-up and pre-training configs write (iter_<max_iters>.pth)."""
+
+    def demo(name):
+        return Config.fromfile(osp.join(CONFIGS, 'demo', name))
+
+    translation = demo('sci2i_translation_demo.py')
+    for key, stage in (('warmup_checkpoint', 'sci2i_warmup_demo.py'),
+                       ('pretrain_checkpoint', 'sci2i_pretrain_demo.py')):
+        iters = demo(stage).train_cfg.max_iters
+        assert translation[key].endswith(f'/iter_{iters}.pth'), key
+
+
 def test_paper_settings():
     warmup = Config.fromfile(
         osp.join(CONFIGS, 'sci2i_stages', 'sci2i_gta_warmup.py'))

@@ -126,6 +126,24 @@ def test_method_table_and_baselines():
         demo.select_methods(['nope'])
 
 
+def test_docs_method_table_matches_the_demo():
+    """docs/demo.md's method table lists exactly the demo's methods, each
+    with its title, config, baseline and whether it runs by default."""
+    demo = _demo()
+    with open(osp.join(REPO, 'docs', 'demo.md'), encoding='utf-8') as f:
+        rows = [[cell.strip() for cell in line.strip().strip('|').split('|')]
+                for line in f if line.startswith('| `')]
+    documented = {row[0].strip('`'): row for row in rows}
+    assert list(documented) == [m.key for m in demo.METHODS]
+    for m in demo.METHODS:
+        key, title, config, baseline, default = documented[m.key]
+        assert title == m.title, m.key
+        assert config.split('`')[1] == m.config, m.key
+        assert baseline == (f'`{m.baseline}`' if m.baseline else '—'), m.key
+        assert default.startswith('yes' if m.key in
+                                  demo.DEFAULT_METHODS else 'no'), m.key
+
+
 def test_list_prints_every_method(capsys):
     demo = _demo()
     assert demo.main(['--list']) == []
