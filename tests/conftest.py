@@ -41,6 +41,16 @@ def _register_modules():
     register_all_modules(init_default_scope=True)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_message_hub(request):
+    """Each test starts with a message hub of its own: models read the
+    iteration from the current hub (``MessageHub.get_current_instance()``),
+    so a test that sets it must not change what the next test's model
+    draws."""
+    from mmengine.logging import MessageHub
+    MessageHub.get_instance(f'udaplug-test:{request.node.nodeid}')
+
+
 # --- the repository and the demo pair ---
 @pytest.fixture(scope='session')
 def repo_root():

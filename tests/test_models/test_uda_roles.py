@@ -204,3 +204,50 @@ def test_accumulation_is_rejected(build):
             model,
             disc_aux=dict(
                 optimizer=dict(type='Adam', lr=1e-4), accumulative_counts=2))
+
+
+def test_checkpoint_without_the_ema_network_loads_a_copy_of_its_student(build):
+    """A checkpoint of a model without the teacher (source-only,
+    pre-training) loads the teacher as a copy of its segmentor, strictly,
+    through torch's and mmengine's loaders (load_from, tools/test.py,
+    init_model); a checkpoint with a teacher keeps it."""
+    from mmengine.runner.checkpoint import load_state_dict
+    source = build()
+    gen = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        for p in source.parameters():
+            p.add_(0.1 * torch.randn(p.shape, generator=gen))
+    source.eval()
+    checkpoint = source.state_dict()
+    assert not any(k.startswith('teacher.') for k in checkpoint)
+    for load in (lambda m, sd: m.load_state_dict(sd, strict=True),
+                 lambda m, sd: load_state_dict(m, sd, strict=True)):
+        model = build(
+            networks=dict(teacher=dict(role='ema', ema_of='segmentor')),
+            predict_on='teacher')
+        load(model, dict(checkpoint))
+        teacher = model.network('teacher').state_dict()
+        student = source.seg_model.state_dict()
+        assert teacher.keys() == student.keys()
+        for k, v in student.items():
+            assert torch.equal(teacher[k], v), k
+        # the update counter is the model's own: the hook still copies
+        assert int(model.ema_container('teacher').steps) == 0
+        model.eval()
+        x = torch.randn(1, 3, 32, 32)
+        with torch.no_grad():
+            torch.testing.assert_close(
+                model(x, mode='tensor'), source.seg_model._forward(x))
+    # a checkpoint with its own teacher keeps it
+    with torch.no_grad():
+        for p in model.network('teacher').parameters():
+            p.add_(1.0)
+    own = model.state_dict()
+    fresh = build(networks=dict(teacher=dict(role='ema', ema_of='segmentor')))
+    fresh.load_state_dict(own, strict=True)
+    for k, v in model.network('teacher').state_dict().items():
+        assert torch.equal(fresh.network('teacher').state_dict()[k], v), k
+    assert not all(
+        torch.equal(a, b) for a, b in zip(
+            fresh.network('teacher').parameters(),
+            fresh.seg_model.parameters()))

@@ -133,6 +133,39 @@ def check_network_loaded(model: nn.Module, name: str) -> None:
         'init_cfg).')
 
 
+def _fill_absent_ema_networks(model: 'BaseUDASegmentor', state_dict: dict,
+                              prefix: str, *args) -> None:
+    """Load-state-dict pre-hook of a UDA model: an EMA network that a
+    checkpoint lacks entirely, while it holds that network's student (e.g.
+    a mean-teacher stage started with ``load_from`` a source-only or
+    pre-training checkpoint, or ``tools/test.py`` / ``init_model`` given
+    one), is loaded as a copy of the checkpoint's student, with its update
+    counter left as it is (0 for a new model: ``MeanTeacherHook`` still
+    copies the student at the first iteration).
+
+    Without this, the EMA network would keep its build-time weights (a
+    random or backbone-only initialisation) and predict with them at test
+    time, with only mmengine's "missing keys" warning."""
+    for ema_name, student in model.ema_pairs():
+        container = model.ema_container(ema_name)
+        ema_prefix = f'{prefix}{ema_name}.'
+        if any(k.startswith(ema_prefix) for k in state_dict):
+            continue
+        keys = list(container.module.state_dict())
+        source = {k: f'{prefix}{student}.{k}' for k in keys}
+        if not all(v in state_dict for v in source.values()):
+            continue
+        for k, src in source.items():
+            state_dict[f'{ema_prefix}module.{k}'] = state_dict[src]
+        state_dict[f'{ema_prefix}steps'] = container.steps.detach().clone()
+        from mmengine.logging import print_log
+        print_log(
+            f'{type(model).__name__}: the checkpoint has no weights for the '
+            f'EMA network "{ema_name}"; loaded it as a copy of the '
+            f'checkpoint\'s "{student}"',
+            logger='current')
+
+
 class BaseUDASegmentor(ImageSpaceMixin, BaseModel):
     """Base of udaplug's domain-adaptation models.
 
@@ -233,6 +266,7 @@ class BaseUDASegmentor(ImageSpaceMixin, BaseModel):
             for name, cfg in (cfgs or {}).items():
                 self._add_network(name, kind, cfg)
         self._build_ema_networks()
+        self.register_load_state_dict_pre_hook(_fill_absent_ema_networks)
         if not isinstance(
                 self.network(SEGMENTOR,
                              wrapped=False), BaseSegmentor) or not hasattr(
