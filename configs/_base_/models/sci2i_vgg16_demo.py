@@ -23,13 +23,14 @@ segmentor = dict(
 generator = dict(channels=(16, 32), style_channels=32, mapping_layers=2)
 discriminator = dict(
     vgg_checkpoint=None, vgg_base_channels=16, decoder_channels=(16, 16))
-# P perturbs the demo images as much as the paper's: its blur sigma is in
-# pixels, so the range of sci2i_vgg16.py (0.1-2 px at the paper's long side
-# of 1024) is scaled to the demo's long side of 128 (x1/8); its noise is
-# per pixel, and i.i.d. noise of std s at 1024 px is, averaged over the 8x8
-# pixels of one demo pixel, noise of std s/8 at 128 px, so std 0.05 / 8.
-# (Unscaled, the noise is 8x the paper's: the warm-up M0 then fell 1.9 mIoU19
-# below the source-only control in both seeds, see docs/sci2i.md.)
+# P perturbs the demo images as much as the full configs' P (whose strengths
+# the paper does not give) perturbs theirs. Its blur sigma is in pixels: the
+# range of sci2i_vgg16.py (0.1-2 px at the paper's long side of 1024) is
+# scaled to the demo's long side of 128 (x1/8). Its noise is per pixel:
+# i.i.d. noise of std s at 1024 px, averaged over the 8x8 pixels of one demo
+# pixel, is noise of std s/8 at 128 px, so std 0.05 / 8. (Unscaled, the
+# noise is 8x the full configs': the warm-up M0 then fell 1.9 mIoU19 below
+# the source-only control in both seeds, see docs/sci2i.md.)
 mean_teacher = dict(
     segmentor=segmentor,
     perturbation=dict(blur_sigma=(0.1 / 8, 2.0 / 8), noise_std=0.05 / 8))

@@ -24,9 +24,10 @@ consistency_start = 100  # 10% of the run (the paper: 10,000 steps)
 # I2I steps: what one idle core trains in ~7 minutes (~0.45 s per step)
 i2i_iters = 1000
 # EMA decay of the teachers and of G's copy: the paper's 0.999 averages
-# over ~1,000 steps, 1% of its 100k-step runs; over a 1,000-step run it
-# would leave the teacher 37% its initialisation (0.999^1000). 0.99 averages
-# over ~100 steps.
+# over ~1,000 steps, 1% of the full configs' 100k-step runs (the paper does
+# not give the segmentor's steps); over a 1,000-step run it would leave the
+# teacher 37% its initialisation (0.999^1000). 0.99 averages over ~100
+# steps.
 demo_ema_decay = 0.99
 gen_lr = 2e-3  # equalised learning rate: weights ~ N(0, 1)
 disc_lr = 1e-4
