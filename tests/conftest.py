@@ -26,7 +26,10 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-os.environ.setdefault('CUDA_VISIBLE_DEVICES', '')  # CPU only, even with GPUs
+# CPU only, even with GPUs, unless UDAPLUG_TEST_CUDA=1: then the GPU tests in
+# tests/test_cuda run (on a machine with a GPU; see tests/README.md).
+if os.environ.get('UDAPLUG_TEST_CUDA') != '1':
+    os.environ.setdefault('CUDA_VISIBLE_DEVICES', '')
 # One PyTorch thread in the test process: the inputs are tiny, the results
 # do not depend on the machine's core count, and no OpenMP worker threads
 # exist when a test forks (tools/demo.py runs methods in forked processes;
@@ -118,7 +121,9 @@ class SaveRankWeightsHook(Hook):
                    for name, child in model.named_children()}
         state = {k: v.clone() for k, v in model.state_dict().items()
                  if torch.is_tensor(v)}
-        torch.save(dict(state_dict=state, wrapped=wrapped),
+        backend = torch.distributed.get_backend() \\
+            if torch.distributed.is_initialized() else None
+        torch.save(dict(state_dict=state, wrapped=wrapped, backend=backend),
                    osp.join(runner.work_dir, f'rank{get_rank()}_{when}.pth'))
 '''
 
@@ -131,15 +136,16 @@ default_hooks = dict(checkpoint=dict(interval=1000))
 
 
 @pytest.fixture(scope='session')
-def two_process_train(subprocess_env):
-    """``two_process_train(tmp_path, config, hooks=(), timeout=600)``:
-    trains ``config`` with ``tools/dist_train.sh`` in 2 CPU processes
-    (gloo), with ``hooks`` (config strings) and a hook saving each rank's
-    weights before and after training as custom hooks. Returns
-    ``{'rank0_init', 'rank0_final', 'rank1_final'}``, each
-    ``dict(state_dict=..., wrapped={network: type name})``."""
+def dist_train(subprocess_env):
+    """``dist_train(tmp_path, config, nproc, hooks=(), args=(),
+    timeout=600)``: trains ``config`` with ``tools/dist_train.sh`` in
+    ``nproc`` processes (``args``: more ``tools/train.py`` options), with
+    ``hooks`` (config strings) and a hook saving each rank's weights before
+    and after training as custom hooks. Returns ``{'rank0_init',
+    'rank<i>_final' for every rank}``, each ``dict(state_dict=...,
+    wrapped={network: type name}, backend=the process group's)``."""
 
-    def two_process_train(tmp_path, config, hooks=(), timeout=600):
+    def dist_train(tmp_path, config, nproc, hooks=(), args=(), timeout=600):
         (tmp_path / 'rank_weights_hook.py').write_text(_RANK_WEIGHTS_HOOK)
         with open(config, 'a') as f:
             f.write(RANK_WEIGHTS_CFG + 'custom_hooks = [' +
@@ -150,7 +156,8 @@ def two_process_train(subprocess_env):
         result = subprocess.run([
             'bash',
             osp.join(REPO_ROOT, 'tools', 'dist_train.sh'),
-            str(config), '2', '--work-dir', work_dir
+            str(config),
+            str(nproc), '--work-dir', work_dir, *args
         ],
                                 cwd=REPO_ROOT,
                                 env=dict(
@@ -160,10 +167,23 @@ def two_process_train(subprocess_env):
                                 timeout=timeout)
         assert result.returncode == 0, \
             result.stdout[-3000:] + result.stderr[-3000:]
+        names = ['rank0_init'] + [f'rank{i}_final' for i in range(nproc)]
         return {
             name: torch.load(osp.join(work_dir, f'{name}.pth'))
-            for name in ('rank0_init', 'rank0_final', 'rank1_final')
+            for name in names
         }
+
+    return dist_train
+
+
+@pytest.fixture(scope='session')
+def two_process_train(dist_train):
+    """``two_process_train(tmp_path, config, hooks=(), timeout=600)``:
+    ``dist_train`` in 2 CPU processes (gloo). Returns ``{'rank0_init',
+    'rank0_final', 'rank1_final'}``."""
+
+    def two_process_train(tmp_path, config, hooks=(), timeout=600):
+        return dist_train(tmp_path, config, 2, hooks=hooks, timeout=timeout)
 
     return two_process_train
 

@@ -25,6 +25,7 @@ train_cfg = dict(max_iters=3, val_interval=1000)
     for name in ('segmentor', 'disc_main', 'disc_aux'):
         assert rank0['wrapped'][name] == 'MMDistributedDataParallel', name
     assert rank0['wrapped']['teacher'] == 'EMANetwork'
+    assert rank0['backend'] == 'gloo'
     assert rank0['state_dict'].keys() == rank1['state_dict'].keys()
     moved = []
     for key, value in rank0['state_dict'].items():

@@ -179,3 +179,51 @@ def test_benchmark_prints_time_and_memory(capsys, load_tool):
     assert float(seconds.group(1)) > 0
     # at least the model's weights and torch itself are resident
     assert int(memory.group(1)) > 100
+
+
+def test_benchmark_measures_frozen_segmentor_statistics(load_tool):
+    """A frozen random-weight DeepLab-v2 ResNet-101 (the translation stage's
+    M) in eval mode with BatchNorm's initial statistics gives logits near
+    1e6, beyond float16's range; the benchmark measures the statistics on
+    its random images first, so the logits keep a trained network's scale
+    and M stays frozen (eval mode, no gradient)."""
+    bench = load_tool('analysis/benchmark_train.py')
+    run = bench.prepare(
+        bench.parse_args([
+            'configs/sai2i_gta_deeplabv2.py', '--stage', 'translation_1',
+            '--shape', '64', '128'
+        ]))
+    model = run.model
+    inputs = model.data_preprocessor(run.batch(), True)['source']['inputs']
+    logits, _ = model.semantic_map(inputs)
+    assert torch.isfinite(logits).all()
+    assert logits.abs().max() < 1e3
+    segmentor = model.network('segmentor', wrapped=False)
+    assert not any(m.training for m in segmentor.modules())
+    assert not any(p.requires_grad for p in segmentor.parameters())
+
+
+def test_runners_of_one_config_built_in_one_second_keep_their_logs_apart(
+        tmp_path, demo_data, demo_config, monkeypatch):
+    """mmengine names a runner's logger and visualizer after its config and
+    the time to the second and hands out an existing one of that name: two
+    runners of one config built within a second (a script, a test session)
+    shared the first one's, and the second run's scalars went to the first
+    run's work dir. udaplug's build_runner names each runner of a process
+    apart."""
+    from udaplug.apis import build_runner, load_config
+    import time
+    config = demo_config(tmp_path, demo_data)
+    now = time.time()
+    monkeypatch.setattr(time, 'time', lambda: now)  # the same second
+    runners = []
+    for name in ('a', 'b'):
+        cfg = load_config(config)
+        cfg.work_dir = str(tmp_path / name)
+        runners.append(build_runner(cfg))
+    first, second = runners
+    assert first.experiment_name != second.experiment_name
+    assert first.visualizer is not second.visualizer
+    for runner, name in zip(runners, 'ab'):
+        save_dir = runner.visualizer.get_backend('LocalVisBackend')._save_dir
+        assert save_dir.startswith(str(tmp_path / name)), save_dir

@@ -1,4 +1,5 @@
 import pytest
+import torch
 from mmengine.config import Config
 
 from udaplug.apis import build_runner, load_config
@@ -103,3 +104,20 @@ train_dataloader = dict(dataset=dict(source=dict(
         build_runner(cfg)
     assert 'SynthiaDataset' in str(err.value)
     assert 'gt_depth_map' in str(err.value)
+
+
+def test_more_processes_than_gpus_is_refused_before_training(monkeypatch):
+    """tools/dist_train.sh CONFIG 2 on a machine with one GPU: a clear error
+    from setup_launcher (mmengine would fail later with an IndexError in
+    its logger); as many processes as GPUs pass."""
+    from udaplug.apis.runner import setup_launcher
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'device_count', lambda: 1)
+    monkeypatch.setenv('LOCAL_WORLD_SIZE', '2')
+    with pytest.raises(
+            RuntimeError, match=r'2 training processes .* 1 visible GPU'):
+        setup_launcher(Config(), 'pytorch')
+    monkeypatch.setenv('LOCAL_WORLD_SIZE', '1')
+    cfg = Config()
+    setup_launcher(cfg, 'pytorch')
+    assert cfg.launcher == 'pytorch'

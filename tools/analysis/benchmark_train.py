@@ -7,12 +7,13 @@
 Trains on random images and labels of the given size (batch size 1 per
 domain unless --batch-size), on the GPU when there is one, else on the CPU,
 from random weights (the configs' pretrained files are not loaded: weights
-do not change the timing). The batch has the domains the config's training
-set yields: target labels when its ``UDADataset`` has
-``allow_target_labels`` (pseudo-labels), a ``translated`` domain for a
-``TranslatedSourceUDADataset``. The config's MeanTeacherHook, if any,
-updates the EMA networks after every iteration, inside the timing. Prints
-the figures; it asserts nothing.
+do not change the timing; the BatchNorm statistics of frozen segmentors
+are measured on random images, see ``calibrate_frozen_segmentors``). The
+batch has the domains the config's training set yields: target labels
+when its ``UDADataset`` has ``allow_target_labels`` (pseudo-labels), a
+``translated`` domain for a ``TranslatedSourceUDADataset``. The config's
+MeanTeacherHook, if any, updates the EMA networks after every iteration,
+inside the timing. Prints the figures; it asserts nothing.
 
 For a pipeline config (``stages=[...]``) it times one train stage (the last
 one unless ``--stage``), with the pipeline's and the stage's
@@ -142,11 +143,14 @@ def peak_memory_mib(device):
 
 
 def drop_pretrained(node) -> None:
-    """Random weights instead of the ``Pretrained`` init files."""
+    """Random weights instead of the ``Pretrained`` init files and the
+    frozen VGG-16 file of an AC-head discriminator (``vgg_checkpoint``)."""
     if isinstance(node, dict):
         init = node.get('init_cfg')
         if isinstance(init, dict) and init.get('type') == 'Pretrained':
             node['init_cfg'] = None
+        if node.get('vgg_checkpoint') is not None:
+            node['vgg_checkpoint'] = node['vgg_prefix'] = None
         for value in node.values():
             drop_pretrained(value)
     elif isinstance(node, (list, tuple)):
@@ -154,8 +158,13 @@ def drop_pretrained(node) -> None:
             drop_pretrained(value)
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def prepare(args) -> SimpleNamespace:
+    """Build what ``main`` times from its parsed ``args``: the config's model
+    (random weights) on the GPU when there is one, its optimizer wrappers
+    (mixed precision with ``args.amp``), ``train_step(data, it)`` (the
+    model's step, then the config's MeanTeacherHook) and ``batch()`` (a
+    random batch with the domains the config trains on). Also used by the
+    GPU tests (``tests/test_cuda``)."""
     register_all_modules()
     from udaplug.pipelines import is_pipeline_config
     cfg = load_config(args.config)
@@ -185,10 +194,11 @@ def main(argv=None):
         hook.before_train(runner)
 
     def train_step(data, it):
-        model.train_step(data, optim_wrapper)
+        log_vars = model.train_step(data, optim_wrapper)
         runner.iter = it
         for hook in teacher_hooks:
             hook.after_train_iter(runner, it)
+        return log_vars
 
     num_classes = model.segmentor.decode_head.num_classes if isinstance(
         model, BaseUDASegmentor) else model.decode_head.num_classes
@@ -211,6 +221,59 @@ def main(argv=None):
             data['translated'] = random_batch(source_shape, args.batch_size,
                                               num_classes)
         return data
+
+    calibrate_frozen_segmentors(model, batch)
+    return SimpleNamespace(
+        model=model,
+        optim_wrapper=optim_wrapper,
+        train_step=train_step,
+        batch=batch,
+        device=device,
+        source_shape=source_shape,
+        target_shape=target_shape)
+
+
+def calibrate_frozen_segmentors(model, batch) -> None:
+    """Measure the BatchNorm statistics of a UDA model's frozen segmentors
+    on two random batches (``batch()`` through the model's data
+    preprocessor; cumulative average), then put them back in eval mode.
+    With random weights, a frozen segmentor in eval mode normalises with
+    the initial statistics (mean 0, variance 1), under which the
+    activations grow layer after layer: a random DeepLab-v2 ResNet-101's
+    logits reach about 1e6-4e7 on images in its 0-255 input range, beyond
+    float16's range (6.5e4), where a trained network's stay small (about
+    10 after this measurement), so ``--amp`` times a finite step."""
+    from torch.nn.modules.batchnorm import _BatchNorm
+
+    from udaplug.models.uda.roles import FROZEN
+    if not isinstance(model, BaseUDASegmentor):
+        return
+    for name in model.network_names(kind='segmentor', role=FROZEN):
+        net = model.network(name, wrapped=False)
+        norms = [m for m in net.modules() if isinstance(m, _BatchNorm)]
+        if not norms:
+            continue
+        momenta = [m.momentum for m in norms]
+        for m in norms:  # in train mode even where the backbone has
+            m.reset_running_stats()  # norm_eval=True
+            m.momentum = None
+            m.train()
+        with torch.no_grad():
+            for _ in range(2):
+                inputs = model.data_preprocessor(batch(), True)
+                model.outputs_of(
+                    name, inputs['source']['inputs'], wrapped=False)
+        for m, momentum in zip(norms, momenta):
+            m.momentum = momentum
+    model.train()  # frozen networks back in eval mode
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    run = prepare(args)
+    model, train_step, batch, device = (run.model, run.train_step, run.batch,
+                                        run.device)
+    source_shape, target_shape = run.source_shape, run.target_shape
 
     def sync():
         if device == 'cuda':

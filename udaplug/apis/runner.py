@@ -15,7 +15,8 @@ from mmengine.runner import Runner
 
 from udaplug.registry import RUNNERS
 from udaplug.utils import (check_config_path, explain_unknown_types,
-                           register_all_modules, with_mmengine_checkpoint_io)
+                           register_all_modules, unique_run_name,
+                           with_mmengine_checkpoint_io)
 
 AMP_WRAPPER = 'MixedPrecisionOptimWrapper'
 
@@ -67,6 +68,22 @@ def enable_amp(cfg: Config) -> None:
         wrapper.setdefault('loss_scale', 'dynamic')
 
 
+def check_one_gpu_per_process() -> None:
+    """mmengine gives each process of a machine its own GPU (local rank i
+    uses GPU i): more processes than visible GPUs fail with an error that
+    does not say so (an ``IndexError`` in mmengine's logger). Raise one that
+    does, before anything is built."""
+    local = int(os.environ.get('LOCAL_WORLD_SIZE', '1'))
+    gpus = torch.cuda.device_count()
+    if local > gpus:
+        raise RuntimeError(
+            f'{local} training processes on this machine but {gpus} visible '
+            f'GPU(s) (CUDA_VISIBLE_DEVICES='
+            f'{os.environ.get("CUDA_VISIBLE_DEVICES", "unset")}): each '
+            'process needs a GPU of its own. Start at most as many '
+            'processes as GPUs (tools/dist_train.sh CONFIG NGPUS).')
+
+
 def setup_launcher(cfg: Config, launcher: str) -> None:
     """Record the launcher; on machines without CUDA, use the gloo backend.
 
@@ -75,7 +92,10 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
     environment variables ``torchrun`` sets) and the runner reuses it.
     """
     cfg.launcher = launcher
-    if launcher == 'none' or torch.cuda.is_available():
+    if launcher == 'none':
+        return
+    if torch.cuda.is_available():
+        check_one_gpu_per_process()
         return
     env_cfg = cfg.setdefault('env_cfg', {})
     dist_cfg = env_cfg.setdefault('dist_cfg', {})
@@ -245,6 +265,9 @@ def build_runner(cfg: Config) -> Runner:
     e.g. in mmseg's ``init_model``."""
     check_load_from(cfg)
     expand_param_scheduler(cfg)
+    if cfg.get('experiment_name') is None:
+        stem = osp.splitext(osp.basename(cfg.filename or 'config'))[0]
+        cfg.experiment_name = unique_run_name(stem)
     register_all_modules(init_default_scope=False)
     with explain_unknown_types():
         if 'runner_type' not in cfg:

@@ -4,7 +4,6 @@ reference, finished stages skipped, interrupted ones resumed.
 See ``docs/pipelines.md`` for the config format.
 """
 import hashlib
-import itertools
 import json
 import os
 import os.path as osp
@@ -19,7 +18,7 @@ from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 
 from udaplug.registry import STAGES
-from udaplug.utils import check_config_path
+from udaplug.utils import check_config_path, unique_run_name
 from .offline import on_main_process, plain, read_json, write_json
 from .references import (STAGE_NAME, StageReferenceError, close_names,
                          iter_references, resolve_references)
@@ -33,7 +32,6 @@ SUMMARY = 'pipeline_outputs.json'
 #: starts with ``_``); the last four are set by the tools.
 PIPELINE_KEYS = ('stages', 'work_dir', 'stage_cfg_options', 'custom_imports',
                  'default_scope', 'launcher', 'env_cfg', 'resume')
-_RUNS = itertools.count(1)
 
 
 class PipelineConfigError(ValueError):
@@ -134,7 +132,7 @@ class StageContext:
     def experiment_name(self) -> str:
         """A name for the stage's mmengine runner, unique in this process
         (mmengine keeps one logger, message hub and visualizer per name)."""
-        return f'{self.key.replace("/", ".")}.{next(_RUNS)}'
+        return unique_run_name(self.key.replace('/', '.'))
 
     def command_hint(self) -> str:
         """How to (re)create this stage's outputs."""
@@ -320,7 +318,7 @@ class PipelineRunner:
     def _make_logger(self) -> MMLogger:
         stamp = time.strftime('%Y%m%d_%H%M%S')
         return MMLogger.get_instance(
-            f'udaplug_pipeline.{next(_RUNS)}',
+            unique_run_name('udaplug_pipeline'),
             log_file=osp.join(self.work_dir, f'pipeline_{stamp}.log'),
             log_level='INFO')
 

@@ -1,4 +1,5 @@
 import datetime
+import itertools
 import warnings
 
 from mmengine import DefaultScope
@@ -33,3 +34,17 @@ def register_all_modules(init_default_scope: bool = True) -> None:
                       '"udaplug". Pass `init_default_scope=False` to keep it.')
         DefaultScope.get_instance(
             f'udaplug-{datetime.datetime.now()}', scope_name='udaplug')
+
+
+_RUNS = itertools.count(1)
+
+
+def unique_run_name(prefix: str) -> str:
+    """``<prefix>.<n>``, with ``n`` counting the calls in this process: a
+    name for an mmengine runner (or logger) that no other one of this
+    process has. mmengine keeps one logger, message hub and visualizer per
+    name and hands an existing one out again, and a runner's default name
+    is its config's name plus the time to the second: a second runner of
+    the same config built within that second would log and write its
+    scalars into the first one's work dir."""
+    return f'{prefix}.{next(_RUNS)}'
