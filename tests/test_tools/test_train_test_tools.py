@@ -211,8 +211,9 @@ def test_runners_of_one_config_built_in_one_second_keep_their_logs_apart(
     shared the first one's, and the second run's scalars went to the first
     run's work dir. udaplug's build_runner names each runner of a process
     apart."""
-    from udaplug.apis import build_runner, load_config
     import time
+
+    from udaplug.apis import build_runner, load_config
     config = demo_config(tmp_path, demo_data)
     now = time.time()
     monkeypatch.setattr(time, 'time', lambda: now)  # the same second
