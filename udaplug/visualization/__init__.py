@@ -3,7 +3,11 @@
 # would be missing from the registry; importing it here registers it.
 import mmseg.visualization  # noqa: F401
 
-from .image_stats import high_frequency_fraction
+from .image_stats import (class_colour_distance, class_colour_means,
+                          high_frequency_fraction)
 from .palette import colorize, palette_of
 
-__all__ = ['colorize', 'palette_of', 'high_frequency_fraction']
+__all__ = [
+    'colorize', 'palette_of', 'high_frequency_fraction', 'class_colour_means',
+    'class_colour_distance'
+]

@@ -1,0 +1,220 @@
+"""How much translated images take on the target domain's colours, class
+by class, and how sharp they are.
+
+    python tools/analysis/class_colours.py SET_DIR [SET_DIR ...] \
+        --cityscapes data/cityscapes [--split train] [--size W H] \
+        [--label-set cityscapes19] [--min-pixels 500] [--max-images N] \
+        [--out f.json]
+
+SET_DIR: a folder of ``images/<stem>.<png|jpg>`` with train-id labels
+``labels/<stem>_labelTrainIds.png``, the layout written by the translate
+stage and ``tools/translate.py`` (translated source) and by
+``tools/convert_datasets.py`` for GTA5 (the untranslated source, the
+baseline). The reference is a Cityscapes-layout root
+(``leftImg8bit/<split>/<city>/*_leftImg8bit.png`` with
+``gtFine/<split>/<city>/*_gtFine_labelTrainIds.png``): labelled target
+images, used only to measure. ``--label-set`` names the classes of the
+sets' labels (``cityscapes19``, or ``synthia16`` / ``synthia13`` for
+translated SYNTHIA, whose train ids index those classes); the reference's
+Cityscapes train ids are mapped to it by class name.
+
+For each set it prints (:mod:`udaplug.visualization.image_stats`):
+
+- ``class_colour_distance``: the mean over classes of the Euclidean
+  distance (RGB, 0-255) between the set's and the target's mean colour of
+  that class's pixels (classes with at least ``--min-pixels`` pixels in
+  both); 0 when every class has the target's colour;
+- ``gradient``: the mean magnitude of the grey-level image gradient (0-255
+  per pixel), to set against the target's: blur lowers it, colour noise
+  and fringes raise it;
+- ``high_frequency_fraction``: the share of the variance at periods under
+  4 pixels (white noise about 0.75).
+
+Every image is resized to ``--size`` (default: the first reference
+image's size), images with area interpolation, labels nearest.
+"""
+import argparse
+import glob
+import json
+import os.path as osp
+import sys
+from typing import List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+import torch
+
+from udaplug.datasets.label_sets import (CITYSCAPES_CLASSES, IGNORE_INDEX,
+                                         LABEL_SETS)
+from udaplug.visualization import (class_colour_distance,
+                                   high_frequency_fraction)
+
+IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument(
+        'sets', nargs='+', help='folders of images/ and labels/')
+    parser.add_argument(
+        '--cityscapes', required=True, help='Cityscapes-layout target root')
+    parser.add_argument('--split', default='train')
+    parser.add_argument(
+        '--size', type=int, nargs=2, metavar=('W', 'H'), help='compare size')
+    parser.add_argument(
+        '--label-set',
+        default='cityscapes19',
+        choices=sorted(LABEL_SETS),
+        help="the classes the sets' train-id labels index")
+    parser.add_argument('--min-pixels', type=int, default=500)
+    parser.add_argument('--max-images', type=int, help='per set')
+    parser.add_argument('--out', help='write the figures to this JSON file')
+    return parser.parse_args(argv)
+
+
+def set_pairs(root: str,
+              max_images: Optional[int] = None) -> List[Tuple[str, str]]:
+    """(image, label) paths of an ``images/`` + ``labels/`` folder."""
+    image_dir = osp.join(root, 'images')
+    images = sorted(
+        p for p in glob.glob(osp.join(image_dir, '*'))
+        if p.lower().endswith(IMAGE_SUFFIXES))
+    if not images:
+        raise FileNotFoundError(f'{root}: no images in {image_dir} (expected '
+                                'images/<stem>.png and '
+                                'labels/<stem>_labelTrainIds.png)')
+    pairs = []
+    for path in images[:max_images]:
+        stem = osp.splitext(osp.basename(path))[0]
+        label = osp.join(root, 'labels', f'{stem}_labelTrainIds.png')
+        if not osp.isfile(label):
+            raise FileNotFoundError(f'{path}: its label {label} is missing')
+        pairs.append((path, label))
+    return pairs
+
+
+def cityscapes_pairs(
+        root: str,
+        split: str,
+        max_images: Optional[int] = None) -> List[Tuple[str, str]]:
+    """(image, train-id label) paths of a Cityscapes split."""
+    pattern = osp.join(root, 'leftImg8bit', split, '*', '*_leftImg8bit.png')
+    images = sorted(glob.glob(pattern))
+    if not images:
+        raise FileNotFoundError(f'no Cityscapes images match {pattern}')
+    pairs = []
+    for path in images[:max_images]:
+        label = path.replace(
+            osp.join(root, 'leftImg8bit'), osp.join(root, 'gtFine'),
+            1)[:-len('_leftImg8bit.png')] + '_gtFine_labelTrainIds.png'
+        if not osp.isfile(label):
+            raise FileNotFoundError(
+                f'{path}: its label {label} is missing (run '
+                'tools/convert_datasets.py cityscapes for the train ids)')
+        pairs.append((path, label))
+    return pairs
+
+
+def read_pairs(
+        pairs: Sequence[Tuple[str, str]],
+        size: Tuple[int, int],
+        num_classes: Optional[int] = None,
+        lut: Optional[np.ndarray] = None) -> Tuple[torch.Tensor, torch.Tensor]:
+    """(N, 3, H, W) RGB float images in 0-255 and (N, H, W) labels at
+    ``size`` (W, H); labels mapped through ``lut`` when given, and checked
+    to be below ``num_classes`` or the ignore index."""
+    images, labels = [], []
+    for image_path, label_path in pairs:
+        image = cv2.imread(image_path, cv2.IMREAD_COLOR)
+        label = cv2.imread(label_path, cv2.IMREAD_UNCHANGED)
+        if image is None:
+            raise ValueError(f'{image_path}: not a readable image')
+        if label is None or label.ndim != 2:
+            raise ValueError(f'{label_path}: not a single-channel label '
+                             'image')
+        if lut is not None:
+            label = lut[label]
+        if num_classes is not None:
+            bad = np.unique(label[(label >= num_classes)
+                                  & (label != IGNORE_INDEX)])
+            if len(bad):
+                raise ValueError(
+                    f'{label_path}: label values {bad.tolist()} are not '
+                    f'train ids of the {num_classes} classes of the label '
+                    'set (wrong --label-set?)')
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        label = cv2.resize(label, size, interpolation=cv2.INTER_NEAREST)
+        images.append(image[..., ::-1].astype(np.float32))
+        labels.append(label.astype(np.int64))
+    return (torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2),
+            torch.from_numpy(np.stack(labels)))
+
+
+def mean_gradient(images: torch.Tensor) -> float:
+    """Mean magnitude of the grey-level gradient (central differences)."""
+    grey = images.mean(dim=1).double()
+    gy = grey[:, 2:, 1:-1] - grey[:, :-2, 1:-1]
+    gx = grey[:, 1:-1, 2:] - grey[:, 1:-1, :-2]
+    return float((0.5 * torch.sqrt(gx**2 + gy**2)).mean())
+
+
+def class_colours(sets: Sequence[str],
+                  cityscapes: str,
+                  split: str = 'train',
+                  size: Optional[Tuple[int, int]] = None,
+                  label_set: str = 'cityscapes19',
+                  min_pixels: int = 500,
+                  max_images: Optional[int] = None) -> dict:
+    """The figures of every set and of the target itself."""
+    classes = LABEL_SETS[label_set][0]
+    num_classes = len(classes)
+    # Cityscapes train id -> index in the label set (255: not in it)
+    lut = np.full(256, IGNORE_INDEX, dtype=np.uint8)
+    for train_id, name in enumerate(CITYSCAPES_CLASSES):
+        if name in classes:
+            lut[train_id] = classes.index(name)
+    ref_pairs = cityscapes_pairs(cityscapes, split, max_images)
+    if size is None:
+        h, w = cv2.imread(ref_pairs[0][0], cv2.IMREAD_COLOR).shape[:2]
+        size = (w, h)
+    size = tuple(int(s) for s in size)
+    ref_images, ref_labels = read_pairs(ref_pairs, size, len(lut), lut)
+    results = {}
+    named = [('target', ref_images, ref_labels)]
+    for root in sets:
+        named.append(
+            (root,
+             *read_pairs(set_pairs(root, max_images), size, num_classes)))
+    for name, images, labels in named:
+        dist = class_colour_distance(images, labels, ref_images, ref_labels,
+                                     num_classes, min_pixels)
+        results[name] = dict(
+            num_images=len(images),
+            class_colour_distance=dist['distance'],
+            classes=dist['classes'],
+            gradient=mean_gradient(images),
+            high_frequency_fraction=float(high_frequency_fraction(images)))
+    return dict(size=list(size), label_set=label_set, results=results)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        out = class_colours(args.sets, args.cityscapes, args.split, args.size,
+                            args.label_set, args.min_pixels, args.max_images)
+    except (FileNotFoundError, ValueError) as err:
+        sys.exit(f'class_colours: {err}')
+    print(f'at {out["size"][0]}x{out["size"][1]}:')
+    for name, r in out['results'].items():
+        print(f'{name}: {r["num_images"]} images, class colour distance '
+              f'{r["class_colour_distance"]:.1f} over '
+              f'{len(r["classes"])} classes, gradient {r["gradient"]:.2f}, '
+              f'high-frequency share {r["high_frequency_fraction"]:.3f}')
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(out, f, indent=2)
+    return out
+
+
+if __name__ == '__main__':
+    main()
