@@ -109,6 +109,19 @@ def test_label_sets_map_the_reference_by_class_name(tmp_path, write_demo,
     with pytest.raises(
             SystemExit,
             match=r'000_labelTrainIds.png: label '
-            r'values \[17\] are not train ids of the 16 classes'):
+            r'values \[17\] are not train ids of 16 classes of the label '
+            r'set synthia16'):
         tool.main(
             [root, '--cityscapes', cityscapes, '--label-set', 'synthia16'])
+    # the reference's labels are checked as Cityscapes train ids (here a
+    # label id, 26 = car, where a train id belongs)
+    ref_label = pairs[1][1]
+    wrong_ids = cv2.imread(ref_label, cv2.IMREAD_UNCHANGED)
+    wrong_ids[0, :2] = 26
+    cv2.imwrite(ref_label, wrong_ids)
+    with pytest.raises(
+            SystemExit,
+            match=r'labelTrainIds.png: label values \[26\] are not train '
+            r'ids of 19 classes \(Cityscapes train ids'):
+        tool.main(
+            [str(tmp_path / 'demo' / 'gta5'), '--cityscapes', cityscapes])

@@ -115,14 +115,15 @@ def cityscapes_pairs(
     return pairs
 
 
-def read_pairs(
-        pairs: Sequence[Tuple[str, str]],
-        size: Tuple[int, int],
-        num_classes: Optional[int] = None,
-        lut: Optional[np.ndarray] = None) -> Tuple[torch.Tensor, torch.Tensor]:
+def read_pairs(pairs: Sequence[Tuple[str, str]],
+               size: Tuple[int, int],
+               num_classes: int,
+               lut: Optional[np.ndarray] = None,
+               hint: str = '') -> Tuple[torch.Tensor, torch.Tensor]:
     """(N, 3, H, W) RGB float images in 0-255 and (N, H, W) labels at
-    ``size`` (W, H); labels mapped through ``lut`` when given, and checked
-    to be below ``num_classes`` or the ignore index."""
+    ``size`` (W, H). Label values must be below ``num_classes`` or the
+    ignore index (the error names the file and adds ``hint``); they are
+    then mapped through ``lut`` when given."""
     images, labels = [], []
     for image_path, label_path in pairs:
         image = cv2.imread(image_path, cv2.IMREAD_COLOR)
@@ -132,16 +133,13 @@ def read_pairs(
         if label is None or label.ndim != 2:
             raise ValueError(f'{label_path}: not a single-channel label '
                              'image')
+        bad = np.unique(label[(label >= num_classes)
+                              & (label != IGNORE_INDEX)])
+        if len(bad):
+            raise ValueError(f'{label_path}: label values {bad.tolist()} are '
+                             f'not train ids of {num_classes} classes{hint}')
         if lut is not None:
             label = lut[label]
-        if num_classes is not None:
-            bad = np.unique(label[(label >= num_classes)
-                                  & (label != IGNORE_INDEX)])
-            if len(bad):
-                raise ValueError(
-                    f'{label_path}: label values {bad.tolist()} are not '
-                    f'train ids of the {num_classes} classes of the label '
-                    'set (wrong --label-set?)')
         image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         label = cv2.resize(label, size, interpolation=cv2.INTER_NEAREST)
         images.append(image[..., ::-1].astype(np.float32))
@@ -178,13 +176,15 @@ def class_colours(sets: Sequence[str],
         h, w = cv2.imread(ref_pairs[0][0], cv2.IMREAD_COLOR).shape[:2]
         size = (w, h)
     size = tuple(int(s) for s in size)
-    ref_images, ref_labels = read_pairs(ref_pairs, size, len(lut), lut)
+    ref_images, ref_labels = read_pairs(
+        ref_pairs, size, len(CITYSCAPES_CLASSES), lut,
+        ' (Cityscapes train ids; run tools/convert_datasets.py cityscapes)')
     results = {}
     named = [('target', ref_images, ref_labels)]
     for root in sets:
-        named.append(
-            (root,
-             *read_pairs(set_pairs(root, max_images), size, num_classes)))
+        named.append((root, *read_pairs(
+            set_pairs(root, max_images), size, num_classes, None,
+            f' of the label set {label_set} (wrong --label-set?)')))
     for name, images, labels in named:
         dist = class_colour_distance(images, labels, ref_images, ref_labels,
                                      num_classes, min_pixels)
