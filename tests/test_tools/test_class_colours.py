@@ -125,3 +125,24 @@ def test_label_sets_map_the_reference_by_class_name(tmp_path, write_demo,
             r'ids of 19 classes \(Cityscapes train ids'):
         tool.main(
             [str(tmp_path / 'demo' / 'gta5'), '--cityscapes', cityscapes])
+
+
+def test_batches_give_the_whole_sets_figures(tmp_path, write_demo, load_tool):
+    tool = load_tool('analysis/class_colours.py')
+    demo = write_demo(str(tmp_path / 'demo'))
+    cityscapes = osp.join(demo, 'cityscapes')
+    gta5 = osp.join(demo, 'gta5')
+    whole = tool.class_colours([gta5], cityscapes, min_pixels=1)
+    one_by_one = tool.class_colours([gta5],
+                                    cityscapes,
+                                    min_pixels=1,
+                                    batch_size=1)
+    assert one_by_one['results'][gta5]['classes'] == \
+        whole['results'][gta5]['classes']
+    for key in ('class_colour_distance', 'gradient',
+                'high_frequency_fraction'):
+        assert one_by_one['results'][gta5][key] == pytest.approx(
+            whole['results'][gta5][key]), key
+    # a set given twice would overwrite its own figures
+    with pytest.raises(SystemExit, match=r"\['.*gta5'\] given more than"):
+        tool.main([gta5, gta5, '--cityscapes', cityscapes])

@@ -51,3 +51,21 @@ def test_white_noise_and_bad_input():
         high_frequency_fraction(torch.zeros(1, 1, 4, 4), cutoff=0.5)
     with pytest.raises(ValueError, match=r'\(N, C, H, W\)'):
         high_frequency_fraction(torch.zeros(4, 4))
+
+
+def test_power_sums_over_batches_give_the_whole_sets_fraction():
+    from udaplug.visualization import high_frequency_power
+    gen = torch.Generator().manual_seed(0)
+    images = torch.rand(5, 3, 8, 16, generator=gen)
+    images[:2] = images[:2].cumsum(-1)  # two smooth, three noisy images
+    parts = [
+        high_frequency_power(images[:2]),
+        high_frequency_power(images[2:])
+    ]
+    high = sum(p[0] for p in parts)
+    total = sum(p[1] for p in parts)
+    assert (high / total).item() == pytest.approx(
+        high_frequency_fraction(images).item())
+    # not the mean of the two batches' fractions
+    assert (high / total).item() != pytest.approx(
+        sum((p[0] / p[1]).item() for p in parts) / 2)

@@ -4,7 +4,7 @@ by class, and how sharp they are.
     python tools/analysis/class_colours.py SET_DIR [SET_DIR ...] \
         --cityscapes data/cityscapes [--split train] [--size W H] \
         [--label-set cityscapes19] [--min-pixels 500] [--max-images N] \
-        [--out f.json]
+        [--batch-size 32] [--out f.json]
 
 SET_DIR: a folder of ``images/<stem>.<png|jpg>`` with train-id labels
 ``labels/<stem>_labelTrainIds.png``, the layout written by the translate
@@ -46,8 +46,8 @@ import torch
 
 from udaplug.datasets.label_sets import (CITYSCAPES_CLASSES, IGNORE_INDEX,
                                          LABEL_SETS)
-from udaplug.visualization import (class_colour_distance,
-                                   high_frequency_fraction)
+from udaplug.visualization import (class_colour_distance_of_means,
+                                   class_colour_means, high_frequency_power)
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg')
 
@@ -68,6 +68,8 @@ def parse_args(argv=None):
         help="the classes the sets' train-id labels index")
     parser.add_argument('--min-pixels', type=int, default=500)
     parser.add_argument('--max-images', type=int, help='per set')
+    parser.add_argument(
+        '--batch-size', type=int, default=32, help='images read at a time')
     parser.add_argument('--out', help='write the figures to this JSON file')
     return parser.parse_args(argv)
 
@@ -123,7 +125,8 @@ def read_pairs(pairs: Sequence[Tuple[str, str]],
     """(N, 3, H, W) RGB float images in 0-255 and (N, H, W) labels at
     ``size`` (W, H). Label values must be below ``num_classes`` or the
     ignore index (the error names the file and adds ``hint``); they are
-    then mapped through ``lut`` when given."""
+    then mapped through ``lut`` (``num_classes`` entries; the ignore index
+    stays) when given."""
     images, labels = [], []
     for image_path, label_path in pairs:
         image = cv2.imread(image_path, cv2.IMREAD_COLOR)
@@ -139,7 +142,9 @@ def read_pairs(pairs: Sequence[Tuple[str, str]],
             raise ValueError(f'{label_path}: label values {bad.tolist()} are '
                              f'not train ids of {num_classes} classes{hint}')
         if lut is not None:
-            label = lut[label]
+            label = np.where(label == IGNORE_INDEX, IGNORE_INDEX,
+                             lut[np.minimum(label,
+                                            len(lut) - 1)])
         image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         label = cv2.resize(label, size, interpolation=cv2.INTER_NEAREST)
         images.append(image[..., ::-1].astype(np.float32))
@@ -148,12 +153,42 @@ def read_pairs(pairs: Sequence[Tuple[str, str]],
             torch.from_numpy(np.stack(labels)))
 
 
-def mean_gradient(images: torch.Tensor) -> float:
-    """Mean magnitude of the grey-level gradient (central differences)."""
-    grey = images.mean(dim=1).double()
-    gy = grey[:, 2:, 1:-1] - grey[:, :-2, 1:-1]
-    gx = grey[:, 1:-1, 2:] - grey[:, 1:-1, :-2]
-    return float((0.5 * torch.sqrt(gx**2 + gy**2)).mean())
+def set_statistics(pairs: Sequence[Tuple[str, str]],
+                   size: Tuple[int, int],
+                   num_classes: int,
+                   lut: Optional[np.ndarray] = None,
+                   hint: str = '',
+                   batch_size: int = 32) -> dict:
+    """A set's class colour means and counts over ``num_classes``, mean
+    grey gradient (central differences) and high-frequency share,
+    accumulated over batches of ``batch_size`` images so that a whole
+    dataset is never in memory. ``lut``: maps the files' label values
+    (``len(lut)`` classes) to the ``num_classes``."""
+    file_classes = num_classes if lut is None else len(lut)
+    sums = counts = None
+    grad_sum, grad_count = 0.0, 0
+    high = total = 0.0
+    for start in range(0, len(pairs), batch_size):
+        images, labels = read_pairs(pairs[start:start + batch_size], size,
+                                    file_classes, lut, hint)
+        means, n = class_colour_means(images, labels, num_classes)
+        part = torch.nan_to_num(means) * n[:, None]
+        sums = part if sums is None else sums + part
+        counts = n if counts is None else counts + n
+        grey = images.mean(dim=1).double()
+        gy = grey[:, 2:, 1:-1] - grey[:, :-2, 1:-1]
+        gx = grey[:, 1:-1, 2:] - grey[:, 1:-1, :-2]
+        magnitude = 0.5 * torch.sqrt(gx**2 + gy**2)
+        grad_sum += float(magnitude.sum())
+        grad_count += magnitude.numel()
+        h, t = high_frequency_power(images)
+        high, total = high + float(h), total + float(t)
+    return dict(
+        num_images=len(pairs),
+        means=sums / counts[:, None],
+        counts=counts,
+        gradient=grad_sum / grad_count,
+        high_frequency_fraction=high / total if total > 0 else 0.0)
 
 
 def class_colours(sets: Sequence[str],
@@ -162,12 +197,19 @@ def class_colours(sets: Sequence[str],
                   size: Optional[Tuple[int, int]] = None,
                   label_set: str = 'cityscapes19',
                   min_pixels: int = 500,
-                  max_images: Optional[int] = None) -> dict:
-    """The figures of every set and of the target itself."""
+                  max_images: Optional[int] = None,
+                  batch_size: int = 32) -> dict:
+    """The figures of every set and of the target itself (key
+    ``'target'``)."""
+    names = ['target', *sets]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f'each set once, and none named "target": '
+                         f'{repeated} given more than once')
     classes = LABEL_SETS[label_set][0]
     num_classes = len(classes)
     # Cityscapes train id -> index in the label set (255: not in it)
-    lut = np.full(256, IGNORE_INDEX, dtype=np.uint8)
+    lut = np.full(len(CITYSCAPES_CLASSES), IGNORE_INDEX, dtype=np.uint8)
     for train_id, name in enumerate(CITYSCAPES_CLASSES):
         if name in classes:
             lut[train_id] = classes.index(name)
@@ -176,24 +218,26 @@ def class_colours(sets: Sequence[str],
         h, w = cv2.imread(ref_pairs[0][0], cv2.IMREAD_COLOR).shape[:2]
         size = (w, h)
     size = tuple(int(s) for s in size)
-    ref_images, ref_labels = read_pairs(
-        ref_pairs, size, len(CITYSCAPES_CLASSES), lut,
-        ' (Cityscapes train ids; run tools/convert_datasets.py cityscapes)')
-    results = {}
-    named = [('target', ref_images, ref_labels)]
+    hint = ' (Cityscapes train ids; run tools/convert_datasets.py cityscapes)'
+    stats = dict(
+        target=set_statistics(ref_pairs, size, num_classes, lut, hint,
+                              batch_size))
     for root in sets:
-        named.append((root, *read_pairs(
+        stats[root] = set_statistics(
             set_pairs(root, max_images), size, num_classes, None,
-            f' of the label set {label_set} (wrong --label-set?)')))
-    for name, images, labels in named:
-        dist = class_colour_distance(images, labels, ref_images, ref_labels,
-                                     num_classes, min_pixels)
+            f' of the label set {label_set} (wrong --label-set?)', batch_size)
+    ref = stats['target']
+    results = {}
+    for name, st in stats.items():
+        dist = class_colour_distance_of_means(st['means'], st['counts'],
+                                              ref['means'], ref['counts'],
+                                              min_pixels)
         results[name] = dict(
-            num_images=len(images),
+            num_images=st['num_images'],
             class_colour_distance=dist['distance'],
             classes=dist['classes'],
-            gradient=mean_gradient(images),
-            high_frequency_fraction=float(high_frequency_fraction(images)))
+            gradient=st['gradient'],
+            high_frequency_fraction=st['high_frequency_fraction'])
     return dict(size=list(size), label_set=label_set, results=results)
 
 
@@ -201,7 +245,8 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         out = class_colours(args.sets, args.cityscapes, args.split, args.size,
-                            args.label_set, args.min_pixels, args.max_images)
+                            args.label_set, args.min_pixels, args.max_images,
+                            args.batch_size)
     except (FileNotFoundError, ValueError) as err:
         sys.exit(f'class_colours: {err}')
     print(f'at {out["size"][0]}x{out["size"][1]}:')

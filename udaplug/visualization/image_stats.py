@@ -1,4 +1,6 @@
 """Image statistics that tell a translation from noise."""
+from typing import Tuple
+
 import torch
 from torch import Tensor
 
@@ -25,6 +27,19 @@ def high_frequency_fraction(images: Tensor, cutoff: float = 0.25) -> Tensor:
     Returns:
         Tensor: A scalar in [0, 1] (0 for constant images).
     """
+    high, total = high_frequency_power(images, cutoff)
+    if total <= 0:
+        return total.new_zeros(())
+    return high / total
+
+
+def high_frequency_power(images: Tensor,
+                         cutoff: float = 0.25) -> Tuple[Tensor, Tensor]:
+    """The two sums :func:`high_frequency_fraction` divides: the AC power
+    at frequencies above ``cutoff`` and all AC power, summed over the batch
+    and the channels. Sums over several batches of images of one size give
+    the fraction of the whole set (``high / total``) without holding it in
+    memory at once."""
     if not 0 < cutoff < 0.5:
         raise ValueError(f'cutoff must be in (0, 0.5) cycles per pixel, got '
                          f'{cutoff}')
@@ -35,15 +50,12 @@ def high_frequency_fraction(images: Tensor, cutoff: float = 0.25) -> Tensor:
                          f'shape {tuple(images.shape)}')
     x = images.detach().float()
     x = x - x.mean(dim=(-2, -1), keepdim=True)
-    power = torch.fft.fft2(x).abs().pow(2).mean(dim=(0, 1))
+    power = torch.fft.fft2(x).abs().pow(2).sum(dim=(0, 1))
     h, w = power.shape
     fy = torch.fft.fftfreq(h, device=x.device).abs()[:, None]
     fx = torch.fft.fftfreq(w, device=x.device).abs()[None]
     high = (fy > cutoff) | (fx > cutoff)
-    total = power.sum() - power[0, 0]
-    if total <= 0:
-        return total.new_zeros(())
-    return power[high].sum() / total
+    return power[high].sum(), power.sum() - power[0, 0]
 
 
 def class_colour_means(images: Tensor,
@@ -112,6 +124,19 @@ def class_colour_distance(images: Tensor,
                                        ignore_index)
     ref_means, ref_counts = class_colour_means(ref_images, ref_labels,
                                                num_classes, ignore_index)
+    return class_colour_distance_of_means(means, counts, ref_means, ref_counts,
+                                          min_pixels)
+
+
+def class_colour_distance_of_means(means: Tensor,
+                                   counts: Tensor,
+                                   ref_means: Tensor,
+                                   ref_counts: Tensor,
+                                   min_pixels: int = 1) -> dict:
+    """:func:`class_colour_distance` from the ``(means, counts)`` of
+    :func:`class_colour_means` of both sets (e.g. accumulated over batches
+    of a set too large to hold in memory)."""
+    num_classes = len(counts)
     if means.shape[1] != ref_means.shape[1]:
         raise ValueError('class_colour_distance: images have '
                          f'{means.shape[1]} channels, the reference '
