@@ -135,6 +135,8 @@ def test_online_pseudo_labels_and_ramp(cfg, build_uda_model, sgd_optimizers,
                                        sci2i_batch):
     cfg.pseudo_labels = 'online'
     model = ready(build_uda_model(cfg))
+    # tools/train.py asks the target for no labels
+    assert model.required_target_keys == ()
     assert model.loss_weights(0) == (0.0, 0.0)
     assert model.loss_weights(20000) == (0.0, 0.0)
     lam_pl, lam_cgan = model.loss_weights(60000)
@@ -164,6 +166,8 @@ def test_online_pseudo_labels_and_ramp(cfg, build_uda_model, sgd_optimizers,
 def test_precomputed_pseudo_labels_required(cfg, build_uda_model,
                                             sgd_optimizers, sci2i_batch):
     model = ready(build_uda_model(cfg))
+    # tools/train.py checks before training that the target loads them
+    assert model.required_target_keys == ('gt_sem_seg', )
     set_iter(0)
     with pytest.raises(KeyError, match='tgt0.png.*pseudo-labels'):
         model.train_step(sci2i_batch(), sgd_optimizers(model))

@@ -146,3 +146,53 @@ def test_batches_give_the_whole_sets_figures(tmp_path, write_demo, load_tool):
     # a set given twice would overwrite its own figures
     with pytest.raises(SystemExit, match=r"\['.*gta5'\] given more than"):
         tool.main([gta5, gta5, '--cityscapes', cityscapes])
+
+
+def test_label_set_from_translate_info(tmp_path, write_demo, load_tool):
+    """A translated set's translate_info.json records its source's classes:
+    they pick the label set when --label-set is not given, and refuse one
+    that does not match (values of 16 classes fit 19 classes, so the label
+    values alone cannot tell)."""
+    from udaplug.datasets.label_sets import CITYSCAPES_CLASSES, SYNTHIA_CLASSES
+    tool = load_tool('analysis/class_colours.py')
+    demo = write_demo(str(tmp_path / 'demo'))
+    cityscapes = osp.join(demo, 'cityscapes')
+    pairs = tool.cityscapes_pairs(cityscapes, 'train')
+    lut = np.full(256, 255, np.uint8)
+    for i, name in enumerate(CITYSCAPES_CLASSES):
+        if name in SYNTHIA_CLASSES:
+            lut[i] = SYNTHIA_CLASSES.index(name)
+    root = _as_set(pairs, str(tmp_path / 'as16'))
+    for label in glob.glob(osp.join(root, 'labels', '*.png')):
+        cv2.imwrite(label, lut[cv2.imread(label, cv2.IMREAD_UNCHANGED)])
+    with open(osp.join(root, 'translate_info.json'), 'w') as f:
+        json.dump(dict(status='complete', classes=list(SYNTHIA_CLASSES)), f)
+    out = tool.class_colours([root], cityscapes, min_pixels=1)
+    assert out['label_set'] == 'synthia16'
+    assert out['results'][root]['class_colour_distance'] == pytest.approx(
+        0, abs=1e-9)
+    with pytest.raises(
+            SystemExit,
+            match=r'as16/translate_info.json: its labels index 16 classes '
+            r'\(road, sidewalk, building, wall, ...\), not the 19 of '
+            r'--label-set cityscapes19'):
+        tool.main(
+            [root, '--cityscapes', cityscapes, '--label-set', 'cityscapes19'])
+    # sets recorded with other classes are not compared in one run; a set
+    # without translate_info.json (converted GTA5) goes with either
+    other = _as_set(pairs, str(tmp_path / 'as19'))
+    with open(osp.join(other, 'translate_info.json'), 'w') as f:
+        json.dump(dict(classes=list(CITYSCAPES_CLASSES)), f)
+    with pytest.raises(SystemExit, match='in separate runs'):
+        tool.main([root, other, '--cityscapes', cityscapes])
+    both = tool.class_colours([other, osp.join(demo, 'gta5')],
+                              cityscapes,
+                              min_pixels=1)
+    assert both['label_set'] == 'cityscapes19'
+    # an unreadable record is named
+    with open(osp.join(other, 'translate_info.json'), 'w') as f:
+        f.write('{not json')
+    with pytest.raises(
+            SystemExit, match='as19/translate_info.json: not a '
+            'readable'):
+        tool.main([other, '--cityscapes', cityscapes])

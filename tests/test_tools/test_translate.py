@@ -73,7 +73,12 @@ def test_layout_labels_and_depth(setup):
             depth,
             _read(osp.join(synthia, 'Depth', 'Depth', stem + '_depth_cm.png')))
     with open(osp.join(out, 'translate_info.json')) as f:
-        assert json.load(f)['model'] == 'GIOAda'
+        info = json.load(f)
+    assert info['model'] == 'GIOAda'
+    # the classes the labels index (tools/analysis/class_colours.py reads
+    # them): the SYNTHIA-16 set of the GIO-Ada configs
+    from udaplug.datasets.label_sets import SYNTHIA_CLASSES
+    assert info['classes'] == list(SYNTHIA_CLASSES)
 
 
 def test_images_are_the_model_translation(setup):

@@ -121,3 +121,30 @@ def test_more_processes_than_gpus_is_refused_before_training(monkeypatch):
     cfg = Config()
     setup_launcher(cfg, 'pytorch')
     assert cfg.launcher == 'pytorch'
+
+
+def test_target_pseudo_labels_missing_fails_before_training(
+        tmp_path, demo_data, demo_overrides, write_config):
+    """Musto & Zinelli's segmentation stage trains on target pseudo-labels
+    (``required_target_keys``): on a target set that loads no labels it
+    stops before training, naming the dataset and how to get them (without
+    the check it would fail at the first iteration instead)."""
+    from udaplug.datasets import MissingLabelsError
+    config = write_config(
+        tmp_path / 'cfg.py', 'demo/sai2i_demo_segmentation.py',
+        demo_overrides(demo_data) + '''
+model = dict(segmentor=dict(init_cfg=None))
+''')
+    cfg = load_config(config)
+    cfg.work_dir = str(tmp_path / 'work')
+    with pytest.raises(MissingLabelsError) as err:
+        build_runner(cfg)
+    assert 'SAI2I needs labels of the target images' in str(err.value)
+    assert 'CityscapesDataset' in str(err.value)
+    assert demo_data + '/cityscapes' in str(err.value)
+    assert 'pseudo_label.py' in str(err.value)
+    # the same target with its labels loaded passes the check (and a model
+    # that needs no target labels never asks)
+    cfg.train_dataloader.dataset.target.pipeline.insert(
+        1, dict(type='LoadAnnotations'))
+    build_runner(cfg)

@@ -216,7 +216,7 @@ def prepare(args) -> SimpleNamespace:
                 args.batch_size,
                 num_classes,
                 labelled=target_labels
-                or 'gt_sem_seg' in getattr(model, 'required_target_keys', ())))
+                or 'gt_sem_seg' in model.required_target_keys))
         if translated:
             data['translated'] = random_batch(source_shape, args.batch_size,
                                               num_classes)

@@ -16,7 +16,11 @@ baseline). The reference is a Cityscapes-layout root
 images, used only to measure. ``--label-set`` names the classes of the
 sets' labels (``cityscapes19``, or ``synthia16`` / ``synthia13`` for
 translated SYNTHIA, whose train ids index those classes); the reference's
-Cityscapes train ids are mapped to it by class name.
+Cityscapes train ids are mapped to it by class name. Without it, the
+classes come from the sets' ``translate_info.json`` (the translate stage
+records the source's classes there), else ``cityscapes19``; a set whose
+``translate_info.json`` names other classes than ``--label-set`` is
+refused.
 
 For each set it prints (:mod:`udaplug.visualization.image_stats`):
 
@@ -46,6 +50,7 @@ import torch
 
 from udaplug.datasets.label_sets import (CITYSCAPES_CLASSES, IGNORE_INDEX,
                                          LABEL_SETS)
+from udaplug.pipelines.translation import TRANSLATE_INFO
 from udaplug.visualization import (class_colour_distance_of_means,
                                    class_colour_means, high_frequency_power)
 
@@ -63,15 +68,65 @@ def parse_args(argv=None):
         '--size', type=int, nargs=2, metavar=('W', 'H'), help='compare size')
     parser.add_argument(
         '--label-set',
-        default='cityscapes19',
         choices=sorted(LABEL_SETS),
-        help="the classes the sets' train-id labels index")
+        help="the classes the sets' train-id labels index (default: those "
+        "of the sets' translate_info.json, else cityscapes19)")
     parser.add_argument('--min-pixels', type=int, default=500)
     parser.add_argument('--max-images', type=int, help='per set')
     parser.add_argument(
         '--batch-size', type=int, default=32, help='images read at a time')
     parser.add_argument('--out', help='write the figures to this JSON file')
     return parser.parse_args(argv)
+
+
+def recorded_classes(root: str) -> Optional[Tuple[str, ...]]:
+    """The classes a translated set's ``translate_info.json`` records (the
+    source dataset's), or None (no such file, or written without them)."""
+    path = osp.join(root, TRANSLATE_INFO)
+    if not osp.isfile(path):
+        return None
+    try:
+        with open(path) as f:
+            classes = json.load(f).get('classes')
+    except (OSError, ValueError, AttributeError) as err:
+        raise ValueError(f'{path}: not a readable translate_info.json '
+                         f'({err})') from None
+    return tuple(classes) if classes else None
+
+
+def resolve_label_set(
+        sets: Sequence[str],
+        label_set: Optional[str] = None) -> Tuple[str, Tuple[str, ...]]:
+    """(name, classes) of the sets' labels: ``label_set`` when given (every
+    set's recorded classes must be its classes), else the classes the
+    sets' ``translate_info.json`` record (all the same), else
+    ``cityscapes19``. The name of recorded classes that are no known label
+    set is ``'recorded'``."""
+    recorded = {root: recorded_classes(root) for root in sets}
+    if label_set is not None:
+        classes = tuple(LABEL_SETS[label_set][0])
+        for root, got in recorded.items():
+            if got is not None and got != classes:
+                raise ValueError(
+                    f'{osp.join(root, TRANSLATE_INFO)}: its labels index '
+                    f'{len(got)} classes ({", ".join(got[:4])}, ...), not '
+                    f'the {len(classes)} of --label-set {label_set}; drop '
+                    '--label-set or give the right one')
+        return label_set, classes
+    known = {got for got in recorded.values() if got is not None}
+    if len(known) > 1:
+        listed = '; '.join(f'{root}: {len(got)} classes'
+                           for root, got in recorded.items()
+                           if got is not None)
+        raise ValueError('the sets were translated from datasets with other '
+                         f'classes ({listed}): compare them in separate runs')
+    if not known:
+        return 'cityscapes19', tuple(LABEL_SETS['cityscapes19'][0])
+    classes = known.pop()
+    for name, (named, _) in LABEL_SETS.items():
+        if tuple(named) == classes:
+            return name, classes
+    return 'recorded', classes
 
 
 def set_pairs(root: str,
@@ -195,18 +250,18 @@ def class_colours(sets: Sequence[str],
                   cityscapes: str,
                   split: str = 'train',
                   size: Optional[Tuple[int, int]] = None,
-                  label_set: str = 'cityscapes19',
+                  label_set: Optional[str] = None,
                   min_pixels: int = 500,
                   max_images: Optional[int] = None,
                   batch_size: int = 32) -> dict:
     """The figures of every set and of the target itself (key
-    ``'target'``)."""
+    ``'target'``); ``label_set``: see :func:`resolve_label_set`."""
     names = ['target', *sets]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise ValueError(f'each set once, and none named "target": '
                          f'{repeated} given more than once')
-    classes = LABEL_SETS[label_set][0]
+    label_set, classes = resolve_label_set(sets, label_set)
     num_classes = len(classes)
     # Cityscapes train id -> index in the label set (255: not in it)
     lut = np.full(len(CITYSCAPES_CLASSES), IGNORE_INDEX, dtype=np.uint8)

@@ -171,11 +171,29 @@ def _source_dataset_cfg(cfg: Config) -> Optional[dict]:
     return None
 
 
+def _target_dataset_cfg(cfg: Config) -> Optional[dict]:
+    """The config of the target training dataset of a UDA dataset (inside
+    dataset wrappers), or None."""
+    loader = cfg.get('train_dataloader')
+    dataset = loader.get('dataset') if loader else None
+    while isinstance(dataset, dict):
+        if isinstance(dataset.get('target'), dict):
+            return dataset['target']
+        dataset = dataset.get('dataset')
+    return None
+
+
 def check_model_matches_data(cfg: Config, model) -> None:
     """Before training starts: the model predicts as many classes as the
-    training data has, and gets the depth it needs (e.g. GIO-Ada)."""
-    from udaplug.datasets import DepthNotFoundError, check_num_classes
-    from udaplug.datasets.checks import pipeline_loads_depth
+    training data has, gets the depth it needs (e.g. GIO-Ada) and the
+    target labels it needs (pseudo-labels, e.g. Musto & Zinelli's
+    segmentation stage): the fields of
+    :attr:`~udaplug.models.uda.BaseUDASegmentor.required_source_keys` and
+    :attr:`~udaplug.models.uda.BaseUDASegmentor.required_target_keys`."""
+    from udaplug.datasets import (DepthNotFoundError, MissingLabelsError,
+                                  check_num_classes)
+    from udaplug.datasets.checks import (pipeline_loads_depth,
+                                         pipeline_loads_labels)
     from udaplug.models.uda import BaseUDASegmentor, unwrap
     from udaplug.registry import DATASETS
     dataset = _source_dataset_cfg(cfg)
@@ -204,6 +222,21 @@ def check_model_matches_data(cfg: Config, model) -> None:
             f'{dataset.get("data_root")}) loads none: add '
             'LoadDepthFromFile to its pipeline (and data_prefix '
             "depth_path), or use a dataset with depth.")
+    target = _target_dataset_cfg(cfg)
+    target_needs = model.required_target_keys if isinstance(
+        model, BaseUDASegmentor) else ()
+    if target is not None and 'gt_sem_seg' in target_needs and \
+            not pipeline_loads_labels(target.get('pipeline')):
+        raise MissingLabelsError(
+            f'{type(model).__name__} needs labels of the target images '
+            '(gt_sem_seg: pseudo-labels), but the target training dataset '
+            f'{target.get("type")} (data_root {target.get("data_root")}) '
+            'loads none. Train on the dataset a pseudo-label stage writes '
+            "(e.g. train_dataloader.dataset.target='@pseudo_labels.dataset' "
+            'in a pipeline config, or OUT/pseudo_labelled_target.py that '
+            'tools/pseudo_label.py CONFIG CHECKPOINT --out OUT writes), '
+            'whose pipeline has LoadAnnotations, with '
+            'allow_target_labels=True.')
 
 
 def trainable_networks(model_cfg: dict) -> list:

@@ -1,5 +1,5 @@
 from .checks import (ClassMismatchError, DepthMapError, DepthNotFoundError,
-                     LabelNotFoundError, SampleLoadError,
+                     LabelNotFoundError, MissingLabelsError, SampleLoadError,
                      check_depth_available, check_num_classes,
                      check_same_classes)
 from .cityscapes import CityscapesDataset
@@ -22,7 +22,7 @@ __all__ = [
     'TranslatedSourceUDADataset', 'TranslationMismatchError',
     'LoadDepthFromFile', 'check_num_classes', 'check_same_classes',
     'check_depth_available', 'ClassMismatchError', 'DepthMapError',
-    'DepthNotFoundError', 'LabelNotFoundError', 'SampleLoadError',
-    'RareClassSampler', 'RareClassIndex', 'ClassStatsNotFoundError',
-    'load_class_stats', 'rare_class_probabilities'
+    'DepthNotFoundError', 'LabelNotFoundError', 'MissingLabelsError',
+    'SampleLoadError', 'RareClassSampler', 'RareClassIndex',
+    'ClassStatsNotFoundError', 'load_class_stats', 'rare_class_probabilities'
 ]

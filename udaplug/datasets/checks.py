@@ -24,6 +24,11 @@ class SampleLoadError(RuntimeError):
     """Loading one sample failed (e.g. a corrupt or truncated file)."""
 
 
+class MissingLabelsError(ValueError):
+    """A model needs labels (e.g. target pseudo-labels) that its training
+    pipeline does not load."""
+
+
 def _collect_num_classes(obj: Any, path: str = '') -> List[Tuple[str, int]]:
     """All ``num_classes`` values in a (nested) config or model, with the
     place each one was found."""
@@ -102,18 +107,35 @@ def check_same_classes(first: Mapping, second: Mapping, first_name: str,
             "dataset's labels to a subset of its classes.")
 
 
-def pipeline_loads_depth(pipeline: Any) -> bool:
+def pipeline_has(pipeline: Any, transform: type) -> bool:
     """Whether a pipeline (a :class:`mmengine.dataset.Compose` or a list of
-    transforms / transform configs) contains a depth-loading transform."""
-    from udaplug.datasets.transforms.loading import LoadDepthFromFile
+    transforms / transform configs) contains a ``transform`` or a subclass
+    of it. Config types are looked up in udaplug's ``TRANSFORMS`` registry
+    (and mmseg's, its parent), so ``'LoadAnnotations'``,
+    ``'mmseg.LoadAnnotations'`` and registered subclasses all count."""
+    from udaplug.registry import TRANSFORMS
     transforms: Sequence = getattr(pipeline, 'transforms', pipeline) or []
     for t in transforms:
-        if isinstance(t, LoadDepthFromFile):
-            return True
-        if isinstance(t, Mapping) and str(t.get(
-                'type', '')).split('.')[-1] == 'LoadDepthFromFile':
+        kind = t.get('type') if isinstance(t, Mapping) else type(t)
+        if isinstance(kind, str):
+            kind = TRANSFORMS.get(kind)
+        if isinstance(kind, type) and issubclass(kind, transform):
             return True
     return False
+
+
+def pipeline_loads_depth(pipeline: Any) -> bool:
+    """Whether a pipeline (see :func:`pipeline_has`) contains a
+    depth-loading transform (:class:`LoadDepthFromFile`)."""
+    from udaplug.datasets.transforms.loading import LoadDepthFromFile
+    return pipeline_has(pipeline, LoadDepthFromFile)
+
+
+def pipeline_loads_labels(pipeline: Any) -> bool:
+    """Whether a pipeline (see :func:`pipeline_has`) loads segmentation
+    labels (mmseg's ``LoadAnnotations`` or a subclass)."""
+    from mmseg.datasets.transforms import LoadAnnotations
+    return pipeline_has(pipeline, LoadAnnotations)
 
 
 def check_depth_available(dataset: Any, name: str = None) -> None:

@@ -211,6 +211,7 @@ def translate_dataset(cfg,
         model=type(model).__name__,
         source_dataset=source_cfg.get('type'),
         source_data_root=source_cfg.get('data_root'),
+        classes=list(dataset.metainfo.get('classes') or []) or None,
         num_images=total,
         depth=with_depth,
         layout=dict(

@@ -1,6 +1,6 @@
 """The feature-level alignment stage of Musto & Zinelli, BMVC 2020
 (Sec. 3.4, Eq. 7-11)."""
-from typing import Dict
+from typing import Dict, Tuple
 
 from mmseg.utils import SampleList
 from torch import Tensor
@@ -53,9 +53,8 @@ class SAI2I(AdaptSegNet):
         self.ssl_loss_weight = float(ssl_loss_weight)
 
     @property
-    def required_target_keys(self):
-        """Data-sample fields every target batch must carry: the
-        pseudo-labels."""
+    def required_target_keys(self) -> Tuple[str, ...]:
+        """The target pseudo-labels."""
         return ('gt_sem_seg', )
 
     def target_losses(self, outputs: Dict[str, Tensor],

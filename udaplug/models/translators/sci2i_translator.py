@@ -181,6 +181,13 @@ class SCI2ITranslator(BaseUDASegmentor):
         return ('gt_sem_seg', )
 
     @property
+    def required_target_keys(self) -> Tuple[str, ...]:
+        """The target pseudo-labels with ``pseudo_labels='precomputed'``
+        (none with ``'online'``)."""
+        return ('gt_sem_seg', ) if self.pseudo_labels == 'precomputed' \
+            else ()
+
+    @property
     def can_translate_source(self) -> bool:
         return True
 

@@ -201,7 +201,8 @@ class BaseUDASegmentor(ImageSpaceMixin, BaseModel):
 
     Interfaces that tools and hooks call (with defaults here):
     :meth:`visualization_outputs`, :attr:`can_translate_source` /
-    :meth:`translate_source`, :attr:`required_source_keys`.
+    :meth:`translate_source`, :attr:`required_source_keys`,
+    :attr:`required_target_keys`.
 
     Inference (``predict`` and ``tensor`` modes, hence ``val_step``,
     ``test_step``, ``tools/test.py`` and mmseg's ``inference_model``) is
@@ -476,6 +477,14 @@ class BaseUDASegmentor(ImageSpaceMixin, BaseModel):
         """Data-sample fields every source batch must carry (checked by
         ``tools/train.py`` before training)."""
         return ('gt_sem_seg', )
+
+    @property
+    def required_target_keys(self) -> Tuple[str, ...]:
+        """Data-sample fields every target batch must carry (checked by
+        ``tools/train.py`` before training): none by default (the target is
+        unlabelled); ``('gt_sem_seg', )`` for models trained on target
+        pseudo-labels."""
+        return ()
 
     @property
     def can_translate_source(self) -> bool:
