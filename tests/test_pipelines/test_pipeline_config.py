@@ -265,3 +265,41 @@ def test_train_stage_settings(repo_root, tmp_path):
     assert got.optim_wrapper.segmentor.type == 'MixedPrecisionOptimWrapper'
     assert got.default_hooks.checkpoint.save_last is True
     assert got.work_dir == osp.join(str(tmp_path), 'train')
+
+
+def test_deleted_output_of_a_finished_stage(stage_module, tmp_path):
+    """A finished stage's recorded output file deleted (e.g. checkpoints
+    cleaned up): a rerun of the finished pipeline still skips everything;
+    a stage that has to run and reads the file stops before running,
+    naming the file, the stage that wrote it and what to do."""
+    from udaplug.pipelines import StageOutputMissingError
+    text = '''
+custom_imports = dict(imports=['pipeline_test_stages'],
+                      allow_failed_imports=False)
+stages = [
+    dict(type='AddStage', name='first', value=1),
+    dict(type='AddStage', name='second', value='@first.file', add=''),
+    dict(type='AddStage', name='third', value='@second.number', add='x'),
+]
+'''
+    first = run(tmp_path, text)
+    written = first[0]['outputs']['file']
+    import os
+    os.remove(written)
+    again = run(tmp_path, text)
+    assert [e['status'] for e in again] == ['skipped'] * 3
+    # "second" has to run again (its work dir is gone) and reads the file
+    import shutil
+    shutil.rmtree(tmp_path / 'work' / 'second')
+    with pytest.raises(StageOutputMissingError) as err:
+        run(tmp_path, text)
+    message = str(err.value)
+    assert message.startswith('stage "second" cannot run: the output '
+                              f'"file" of stage "first", {written}, is gone')
+    assert str(tmp_path / 'work' / 'first') in message
+    assert not (tmp_path / 'work' / 'second' / 'number.txt').exists()
+    # restored, it runs
+    with open(written, 'w') as f:
+        f.write('1\n')
+    assert [e['status']
+            for e in run(tmp_path, text)] == ['skipped', 'ran', 'skipped']

@@ -8,8 +8,8 @@ from .checks import (IncompleteTranslationError, PseudoLabelError,
                      check_translated_dataset)
 from .pipeline_runner import (PipelineConfigError, PipelineRunner,
                               StageChangedError, StageContext,
-                              UnknownStageTypeError, is_pipeline_config,
-                              run_pipeline)
+                              StageOutputMissingError, UnknownStageTypeError,
+                              is_pipeline_config, run_pipeline)
 from .pseudo_label_writer import write_pseudo_labels
 from .references import StageReferenceError, parse_reference
 from .stages import (BaseStage, PseudoLabelStage, RepeatStages, TrainStage,
@@ -20,8 +20,8 @@ __all__ = [
     'IncompleteTranslationError', 'PseudoLabelError', 'check_derived_datasets',
     'check_pseudo_label_dataset', 'check_translated_dataset',
     'PipelineConfigError', 'PipelineRunner', 'StageChangedError',
-    'StageContext', 'UnknownStageTypeError', 'is_pipeline_config',
-    'run_pipeline', 'write_pseudo_labels', 'StageReferenceError',
-    'parse_reference', 'BaseStage', 'PseudoLabelStage', 'RepeatStages',
-    'TrainStage', 'TranslateStage', 'translate_dataset'
+    'StageContext', 'StageOutputMissingError', 'UnknownStageTypeError',
+    'is_pipeline_config', 'run_pipeline', 'write_pseudo_labels',
+    'StageReferenceError', 'parse_reference', 'BaseStage', 'PseudoLabelStage',
+    'RepeatStages', 'TrainStage', 'TranslateStage', 'translate_dataset'
 ]

@@ -22,7 +22,7 @@ from udaplug.utils import check_config_path, unique_run_name
 from .offline import on_main_process, plain, read_json, write_json
 from .references import (STAGE_NAME, StageReferenceError, close_names,
                          iter_references, resolve_references)
-from .stages.base import load_output, merge_cfg_options
+from .stages.base import CONFIG_FILE_KEY, load_output, merge_cfg_options
 
 #: The file a finished stage leaves in its work dir.
 MARKER = 'stage_done.json'
@@ -47,6 +47,20 @@ class UnknownStageTypeError(KeyError):
 
 class StageChangedError(RuntimeError):
     """A finished stage's settings (or its inputs) changed since it ran."""
+
+
+class StageOutputMissingError(FileNotFoundError):
+    """A stage about to run needs a file or folder that a finished stage
+    recorded as its output and that is gone (deleted, or the work dir was
+    moved)."""
+
+
+def _missing_output(record: dict, output: str, path: str) -> str:
+    return (f'the output "{output}" of stage "{record["key"]}", {path}, is '
+            'gone (deleted, or the pipeline\'s work dir was moved: stages '
+            'record absolute paths). Restore it, or delete that stage\'s '
+            f'work dir {record["work_dir"]} (and those of the stages after '
+            'it) to run it again')
 
 
 def is_pipeline_config(cfg) -> bool:
@@ -353,7 +367,10 @@ class PipelineRunner:
                 continue
             self._run_stage(node, ctx)
 
-    def _lookup(self, inputs: Dict[str, str]):
+    def _lookup(self, inputs: Dict[str, str], paths: List[tuple]):
+        """A reference resolver recording the digest of every stage it
+        reads into ``inputs`` and ``(record, output, path)`` for every
+        output that is an absolute path into ``paths``."""
 
         def lookup(stage: str, output: str) -> Tuple[bool, Any]:
             records = self._records.get(stage)
@@ -365,14 +382,24 @@ class PipelineRunner:
                     f'stage "{record["key"]}" recorded no output "{output}" '
                     f'(it has {sorted(record["outputs"])})')
             inputs[record['key']] = record['digest']
-            return True, load_output(record['outputs'][output])
+            value = record['outputs'][output]
+            if isinstance(value, dict) and CONFIG_FILE_KEY in value:
+                # read now (the settings hold its contents)
+                if not osp.isfile(value[CONFIG_FILE_KEY]):
+                    raise StageOutputMissingError(
+                        _missing_output(record, output,
+                                        value[CONFIG_FILE_KEY]))
+            elif isinstance(value, str) and osp.isabs(value):
+                paths.append((record, output, value))
+            return True, load_output(value)
 
         return lookup
 
     def _run_stage(self, node: _Node, ctx: StageContext) -> None:
         inputs: Dict[str, str] = {}
-        settings, _ = resolve_references(node.settings, self._lookup(inputs),
-                                         ctx.key)
+        paths: List[tuple] = []
+        settings, _ = resolve_references(node.settings,
+                                         self._lookup(inputs, paths), ctx.key)
         stage = node.cls(**settings)
         stage.setup(ctx)
         state = _json(
@@ -402,6 +429,13 @@ class PipelineRunner:
             self.logger.info(f'stage {ctx.key} ({node.type}): finished '
                              f'earlier, skipped ({marker_path})')
         else:
+            # the files of earlier stages this one reads (a skipped stage
+            # reads none, so finished pipelines rerun after a clean-up)
+            for record, output, path in paths:
+                if not osp.exists(path):
+                    raise StageOutputMissingError(
+                        f'stage "{ctx.key}" cannot run: ' +
+                        _missing_output(record, output, path))
             resumed = osp.isfile(osp.join(ctx.work_dir, 'last_checkpoint'))
             self.logger.info(f'stage {ctx.key} ({node.type}): running in '
                              f'{ctx.work_dir}')
@@ -425,7 +459,11 @@ class PipelineRunner:
             on_main_process(write_json, marker_path, marker)
             self.logger.info(f'stage {ctx.key} ({node.type}): done')
         self._records.setdefault(node.name, []).append(
-            dict(key=ctx.key, outputs=outputs, digest=digest))
+            dict(
+                key=ctx.key,
+                outputs=outputs,
+                digest=digest,
+                work_dir=ctx.work_dir))
         self.summary.append(
             dict(key=ctx.key, type=node.type, status=status, outputs=outputs))
 
