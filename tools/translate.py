@@ -2,8 +2,14 @@
 GIO-Ada) into the target style and write it as a new dataset.
 
     python tools/translate.py CONFIG CHECKPOINT --out DIR
-        [--max-images N] [--batch-size N] [--num-workers N]
-        [--device cpu|cuda] [--cfg-options key=value ...]
+        [--source-config CONFIG2] [--max-images N] [--batch-size N]
+        [--num-workers N] [--device cpu|cuda] [--cfg-options key=value ...]
+
+The source set is CONFIG's training source, or with ``--source-config``
+the training source of another config (e.g. a translation stage trained on
+random crops without labels, translating the source set a segmentation
+stage reads). Its pipeline must load the labels (``LoadAnnotations``): the
+translated set keeps them.
 
 Layout of DIR (translated images, their labels in the source's label-file
 space, depth in the source's file unit, ``translated_source.py`` with the
@@ -20,6 +26,7 @@ import os.path as osp
 from udaplug.apis import load_config
 from udaplug.pipelines.offline import add_writer_args
 from udaplug.pipelines.translation import (TRANSLATED_DATASET_FILE,
+                                           source_dataset_cfg,
                                            translate_dataset)
 from udaplug.utils import explain_unknown_types, register_all_modules
 
@@ -33,6 +40,9 @@ def parse_args(argv=None):
         type=int,
         default=None,
         help='translate only the first N images')
+    parser.add_argument(
+        '--source-config',
+        help='take the source set from this config instead of CONFIG')
     return parser.parse_args(argv)
 
 
@@ -40,13 +50,19 @@ def main(argv=None):
     args = parse_args(argv)
     register_all_modules()
     cfg = load_config(args.config, args.cfg_options)
+    source = None
     command = (f'python tools/translate.py {args.config} {args.checkpoint} '
                f'--out {args.out}')
+    if args.source_config:
+        source = source_dataset_cfg(
+            load_config(args.source_config), what=args.source_config)
+        command += f' --source-config {args.source_config}'
     with explain_unknown_types():
         info = translate_dataset(
             cfg,
             args.checkpoint,
             args.out,
+            source=source,
             max_images=args.max_images,
             device=args.device,
             batch_size=args.batch_size,

@@ -132,3 +132,37 @@ def test_model_without_generator_is_refused(setup, tmp_path, load_tool):
         load_tool('translate.py').main(
             [path, setup['ckpt'], '--out',
              str(tmp_path / 'o')])
+
+
+def test_source_without_labels_and_source_config(setup, tmp_path, load_tool):
+    """A config whose source pipeline loads no labels (e.g. a translation
+    stage trained on unlabelled crops) is refused before anything is
+    written, with the way out; --source-config takes the source set of
+    another config, and the model translates it as before."""
+    tool = load_tool('translate.py')
+    cfg = Config.fromfile(setup['cfg_path'])
+    source = cfg.train_dataloader.dataset.source
+    source.pipeline = [
+        t for t in source.pipeline if t['type'] != 'LoadAnnotations'
+    ]
+    path = str(tmp_path / 'unlabelled_source.py')
+    cfg.dump(path)
+    out = tmp_path / 'refused'
+    with pytest.raises(
+            ValueError,
+            match=r'the source set SynthiaDataset \(data_root .*synthia\) '
+            r'loads no labels(.|\n)*--source-config'):
+        tool.main([path, setup['ckpt'], '--out', str(out)])
+    assert not out.exists() or not any(out.iterdir())
+    out = str(tmp_path / 'other_source')
+    info = tool.main([
+        path, setup['ckpt'], '--out', out, '--source-config',
+        setup['cfg_path'], '--device', 'cpu'
+    ])
+    assert info['num_images'] == setup['info']['num_images']
+    for stem in ('0000000', '0000001'):
+        for part in ('images', 'labels'):
+            suffix = '.png' if part == 'images' else '_labelTrainIds.png'
+            np.testing.assert_array_equal(
+                _read(osp.join(out, part, stem + suffix)),
+                _read(osp.join(setup['out'], part, stem + suffix)))

@@ -53,6 +53,7 @@ import torch
 from mmengine.dist import barrier, get_dist_info, is_main_process
 from mmengine.logging import print_log
 
+from udaplug.datasets.checks import pipeline_loads_labels
 from udaplug.registry import DATASETS
 from .offline import (build_dataset, deterministic_pipeline, image_stem,
                       load_model, on_main_process, plain, progress,
@@ -66,9 +67,15 @@ DEPTH_SUFFIX = '_depth.png'
 INFO_FORMAT = 'udaplug translated dataset 1'
 
 
-def source_dataset_cfg(cfg) -> dict:
-    """The labelled source dataset of a training config."""
-    dataset = plain(cfg.train_dataloader.dataset)
+def source_dataset_cfg(cfg, what: Optional[str] = None) -> dict:
+    """The labelled source dataset of a training config (``what``: how
+    errors name the config; default its file name)."""
+    loader = cfg.get('train_dataloader') or {}
+    if not loader.get('dataset'):
+        raise ValueError(
+            f'translate: {what or getattr(cfg, "filename", None)} has no '
+            'train_dataloader.dataset to take the source set from')
+    dataset = plain(loader['dataset'])
     if type_name(dataset) == 'UDADataset':
         dataset = dataset['source']
     if type_name(dataset) in ('ConcatDataset', 'RepeatDataset'):
@@ -98,14 +105,14 @@ def _depth_loader(dataset):
 
 def check_can_translate(model) -> None:
     """Raise ``TypeError`` unless ``model`` declares a source-to-target
-    generator."""
-    if not callable(getattr(model, 'translate_source', None)) or \
-            not getattr(model, 'can_translate_source', True):
-        raise TypeError(
-            f'translate: this {type(model).__name__} model has no '
-            'source-to-target generator (it needs a translate_source('
-            'inputs, data_samples) method and can_translate_source=True; '
-            'GIOAda: input_level=True)')
+    generator (:attr:`BaseUDASegmentor.can_translate_source`)."""
+    from udaplug.models.uda import BaseUDASegmentor
+    if not (isinstance(model, BaseUDASegmentor)
+            and model.can_translate_source):
+        raise TypeError(f'translate: this {type(model).__name__} model has no '
+                        'source-to-target generator (a BaseUDASegmentor whose '
+                        'can_translate_source is True and that implements '
+                        'translate_source; GIOAda: input_level=True)')
 
 
 def _accepts_prepare_hint(dataset_type: str) -> bool:
@@ -194,6 +201,14 @@ def translate_dataset(cfg,
             source_cfg['pipeline'],
             log=None if quiet else print_log,
             what='translate: '))
+    if not pipeline_loads_labels(read_cfg['pipeline']):
+        raise ValueError(
+            f'translate: the source set {source_cfg.get("type")} (data_root '
+            f'{source_cfg.get("data_root")}) loads no labels: its pipeline '
+            'has no LoadAnnotations, and the translated set keeps the source '
+            'labels. Translate the source set of a config that loads them '
+            '(tools/translate.py --source-config CONFIG; a TranslateStage\'s '
+            'dataset=...), or add LoadAnnotations to the source pipeline.')
     dataset = build_dataset(read_cfg)
     depth_loader = _depth_loader(dataset)
     total = len(dataset) if max_images is None else min(
