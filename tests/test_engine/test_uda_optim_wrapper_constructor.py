@@ -137,3 +137,18 @@ def test_plan_lists_every_trainable_network_once():
         'segmentor': ['segmentor'],
         'b': ['b']
     }
+
+
+def test_refuses_a_model_that_is_not_a_uda_model(model_with_generators):
+    """The constructor plans optimizers from BaseUDASegmentor's declared
+    trainable networks; a plain mmseg segmentor is refused, naming what it
+    got."""
+    plain = model_with_generators.network('segmentor', wrapped=False)
+    with pytest.raises(
+            TypeError,
+            match=r'for udaplug UDA models \(BaseUDASegmentor\), got '
+            f'{type(plain).__name__}'):
+        construct(plain, default=ADAM)
+    names = set(construct(model_with_generators, default=ADAM).keys())
+    assert names == set(model_with_generators.trainable_names)
+    assert {'segmentor', 'gen_st', 'gen_ts'} <= names

@@ -150,3 +150,27 @@ def test_predict_through_encoder_decoder():
     pred = model.predict(img, [sample])[0]
     assert pred.pred_sem_seg.data.shape == (1, 32, 48)
     assert pred.seg_logits.data.shape == (C, 32, 48)
+
+
+def test_multi_output_interface_is_declared():
+    """MultiOutputEncoderDecoder calls forward_outputs / loss_by_outputs on
+    heads that declare the MultiOutputHead interface (the joint head does);
+    a head declaring it without implementing it says so."""
+    from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+
+    from udaplug.models.decode_heads import MultiOutputHead
+    assert isinstance(_head(), MultiOutputHead)
+
+    class Unfinished(BaseDecodeHead, MultiOutputHead):
+
+        def forward(self, inputs):
+            return self.cls_seg(inputs[0])
+
+    head = Unfinished(in_channels=8, channels=8, num_classes=C)
+    with pytest.raises(
+            NotImplementedError,
+            match='Unfinished must '
+            'implement forward_outputs'):
+        head.forward_outputs(_feats())
+    with pytest.raises(NotImplementedError, match='loss_by_outputs'):
+        head.loss_by_outputs({}, [])

@@ -146,16 +146,16 @@ class UDAOptimWrapperConstructor:
         self.optim_wrapper_cfg = copy.deepcopy(dict(optim_wrapper_cfg))
 
     def __call__(self, model: nn.Module) -> OptimWrapperDict:
+        from udaplug.models.uda import BaseUDASegmentor
         if is_model_wrapper(model):
             model = model.module
-        trainable = getattr(model, 'trainable_names', None)
-        if trainable is None:
+        if not isinstance(model, BaseUDASegmentor):
             raise TypeError(
                 'UDAOptimWrapperConstructor builds optimizers for udaplug '
                 f'UDA models (BaseUDASegmentor), got {type(model).__name__}')
         wrappers = {}
         for key, (members,
-                  cfg) in plan_optimizers(trainable,
+                  cfg) in plan_optimizers(model.trainable_names,
                                           self.optim_wrapper_cfg).items():
             cfg = dict(cfg)
             paramwise = cfg.pop('paramwise_cfg', None)

@@ -1,6 +1,7 @@
 from .deeplabv2_head import DeepLabV2Head
+from .multi_output_head import MultiOutputHead
 
-__all__ = ['DeepLabV2Head']
+__all__ = ['DeepLabV2Head', 'MultiOutputHead']
 from .joint_semantic_depth_head import JointSemanticDepthHead  # noqa: E402
 
 __all__ += ['JointSemanticDepthHead']

@@ -10,6 +10,7 @@ from torch import Tensor
 
 from udaplug.registry import MODELS
 from .deeplabv2_head import DeepLabV2Head
+from .multi_output_head import MultiOutputHead
 
 DEPTH_KEY = 'gt_depth_map'
 
@@ -57,7 +58,7 @@ def valid_region_mask(data_samples: SampleList, shape: Sequence[int],
 
 
 @MODELS.register_module()
-class JointSemanticDepthHead(DeepLabV2Head):
+class JointSemanticDepthHead(DeepLabV2Head, MultiOutputHead):
     """Semantic segmentation and depth estimation decoders on shared
     encoder features (GIO-Ada's task network G_task, Sec. 3.3).
 

@@ -5,6 +5,7 @@ import torch
 from mmengine.dist import get_rank, sync_random_seed
 from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapperDict
+from mmseg.models.segmentors import BaseSegmentor
 from torch import Tensor, nn
 
 from udaplug.models.uda import BaseUDASegmentor
@@ -84,7 +85,7 @@ class DACS(BaseUDASegmentor):
             config (DAFormer's FD); None disables it (DACS).
         feature_distance_network (str, optional): The frozen network whose
             features are the reference: an encoder (called on the images) or
-            a segmentor (its ``extract_feat``).
+            a segmentor (an mmseg ``BaseSegmentor``: its ``extract_feat``).
         seed (int, optional): Seed of the random draws; by default one drawn
             from the global random state (seeded by ``randomness.seed``) and
             synchronised across processes.
@@ -180,8 +181,8 @@ class DACS(BaseUDASegmentor):
                           iteration: int) -> Tensor:
         net = self.network(self.feature_distance_network)
         with torch.no_grad():
-            frozen = net.extract_feat(inputs) if hasattr(
-                net, 'extract_feat') else net(inputs)
+            frozen = net.extract_feat(inputs) if isinstance(
+                net, BaseSegmentor) else net(inputs)
         return self.feature_distance(features, frozen, labels, iteration)
 
     @torch.no_grad()

@@ -8,6 +8,7 @@ from mmseg.utils import OptSampleList, SampleList, add_prefix
 from torch import Tensor, nn
 
 from udaplug.registry import MODELS
+from ..decode_heads.multi_output_head import MultiOutputHead
 
 
 class _PixelWeightSampler:
@@ -90,7 +91,7 @@ class MultiOutputEncoderDecoder(EncoderDecoder):
     @staticmethod
     def _head_outputs(head: nn.Module, x: List[Tensor],
                       name: str) -> Dict[str, Tensor]:
-        if hasattr(head, 'forward_outputs'):
+        if isinstance(head, MultiOutputHead):
             return dict(head.forward_outputs(x))
         return {name: head(x)}
 
@@ -124,7 +125,7 @@ class MultiOutputEncoderDecoder(EncoderDecoder):
         for name, head in heads.items():
             prefix = 'decode' if name == 'seg' else name
             with pixel_weighted(head, pixel_weight):
-                if hasattr(head, 'loss_by_outputs'):
+                if isinstance(head, MultiOutputHead):
                     head_losses = head.loss_by_outputs(outputs, data_samples)
                 else:
                     head_losses = head.loss_by_feat(outputs[name],

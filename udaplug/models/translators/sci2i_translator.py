@@ -6,6 +6,7 @@ from mmseg.utils import SampleList
 from torch import Tensor
 
 from udaplug.registry import MODELS
+from ..losses.class_aware_adversarial_loss import ClassAwareAdversarialLoss
 from ..segmentors.sci2i import current_iteration
 from ..uda import BaseUDASegmentor, frozen
 from ..uda.base_uda import check_networks
@@ -161,7 +162,9 @@ class SCI2ITranslator(BaseUDASegmentor):
                 f'{getattr(disc, "num_classes", None)}, the segmentor '
                 f'{self.num_classes}; set discriminators.disc.num_classes='
                 f'{self.num_classes}')
-        if not hasattr(self.adversarial_loss(DISCRIMINATOR), 'terms'):
+        if not isinstance(
+                self.adversarial_loss(DISCRIMINATOR),
+                ClassAwareAdversarialLoss):
             raise ValueError(
                 'SCI2ITranslator: the discriminator needs the class-aware '
                 "loss: gan_loss=dict(type='ClassAwareAdversarialLoss', ...)")
