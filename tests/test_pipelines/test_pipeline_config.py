@@ -2,7 +2,9 @@
 custom_imports, as docs/pipelines.md shows): references and fallbacks,
 rounds, markers and skipping, changed settings, and the errors for
 malformed pipeline configs."""
+import os
 import os.path as osp
+import shutil
 
 import pytest
 from mmengine.config import Config
@@ -129,7 +131,6 @@ def test_changed_settings_are_not_reused(stage_module, tmp_path):
         run(tmp_path, PIPELINE.format(start=1, add=5))
     # an upstream stage run again with another value: the stage after it
     # sees other inputs
-    import shutil
     shutil.rmtree(tmp_path / 'work' / 'start')
     with pytest.raises(
             StageChangedError,
@@ -284,12 +285,10 @@ stages = [
 '''
     first = run(tmp_path, text)
     written = first[0]['outputs']['file']
-    import os
     os.remove(written)
     again = run(tmp_path, text)
     assert [e['status'] for e in again] == ['skipped'] * 3
     # "second" has to run again (its work dir is gone) and reads the file
-    import shutil
     shutil.rmtree(tmp_path / 'work' / 'second')
     with pytest.raises(StageOutputMissingError) as err:
         run(tmp_path, text)

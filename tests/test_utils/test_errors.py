@@ -143,8 +143,7 @@ model = dict(segmentor=dict(init_cfg=None))
     assert 'CityscapesDataset' in str(err.value)
     assert demo_data + '/cityscapes' in str(err.value)
     assert 'pseudo_label.py' in str(err.value)
-    # the same target with its labels loaded passes the check (and a model
-    # that needs no target labels never asks)
+    # the same target with its labels loaded passes the check
     cfg.train_dataloader.dataset.target.pipeline.insert(
         1, dict(type='LoadAnnotations'))
     build_runner(cfg)
