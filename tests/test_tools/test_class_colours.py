@@ -28,6 +28,21 @@ def _as_set(pairs, root, shift=(0, 0, 0)):
     return root
 
 
+def _as_synthia16_set(pairs, root):
+    """:func:`_as_set` with the Cityscapes train ids of the labels mapped to
+    SYNTHIA-16 train ids by class name (the others to 255)."""
+    from udaplug.datasets.label_sets import (CITYSCAPES_CLASSES,
+                                             SYNTHIA_CLASSES, lookup_table)
+    lut, _ = lookup_table({
+        i: SYNTHIA_CLASSES.index(name)
+        for i, name in enumerate(CITYSCAPES_CLASSES) if name in SYNTHIA_CLASSES
+    })
+    root = _as_set(pairs, root)
+    for label in glob.glob(osp.join(root, 'labels', '*.png')):
+        cv2.imwrite(label, lut[cv2.imread(label, cv2.IMREAD_UNCHANGED)])
+    return root
+
+
 def test_target_recoloured_and_source(tmp_path, write_demo, load_tool):
     tool = load_tool('analysis/class_colours.py')
     demo = write_demo(str(tmp_path / 'demo'))
@@ -77,19 +92,13 @@ def test_incomplete_folders_are_named(tmp_path, write_demo, load_tool):
 
 def test_label_sets_map_the_reference_by_class_name(tmp_path, write_demo,
                                                     load_tool):
-    from udaplug.datasets.label_sets import CITYSCAPES_CLASSES, SYNTHIA_CLASSES
+    from udaplug.datasets.label_sets import SYNTHIA_CLASSES
     tool = load_tool('analysis/class_colours.py')
     demo = write_demo(str(tmp_path / 'demo'))
     cityscapes = osp.join(demo, 'cityscapes')
     pairs = tool.cityscapes_pairs(cityscapes, 'train')
     # the target itself, its labels written as SYNTHIA-16 train ids
-    lut = np.full(256, 255, np.uint8)
-    for i, name in enumerate(CITYSCAPES_CLASSES):
-        if name in SYNTHIA_CLASSES:
-            lut[i] = SYNTHIA_CLASSES.index(name)
-    root = _as_set(pairs, str(tmp_path / 'as16'))
-    for label in glob.glob(osp.join(root, 'labels', '*.png')):
-        cv2.imwrite(label, lut[cv2.imread(label, cv2.IMREAD_UNCHANGED)])
+    root = _as_synthia16_set(pairs, str(tmp_path / 'as16'))
     right = tool.class_colours([root],
                                cityscapes,
                                label_set='synthia16',
@@ -158,13 +167,7 @@ def test_label_set_from_translate_info(tmp_path, write_demo, load_tool):
     demo = write_demo(str(tmp_path / 'demo'))
     cityscapes = osp.join(demo, 'cityscapes')
     pairs = tool.cityscapes_pairs(cityscapes, 'train')
-    lut = np.full(256, 255, np.uint8)
-    for i, name in enumerate(CITYSCAPES_CLASSES):
-        if name in SYNTHIA_CLASSES:
-            lut[i] = SYNTHIA_CLASSES.index(name)
-    root = _as_set(pairs, str(tmp_path / 'as16'))
-    for label in glob.glob(osp.join(root, 'labels', '*.png')):
-        cv2.imwrite(label, lut[cv2.imread(label, cv2.IMREAD_UNCHANGED)])
+    root = _as_synthia16_set(pairs, str(tmp_path / 'as16'))
     with open(osp.join(root, 'translate_info.json'), 'w') as f:
         json.dump(dict(status='complete', classes=list(SYNTHIA_CLASSES)), f)
     out = tool.class_colours([root], cityscapes, min_pixels=1)

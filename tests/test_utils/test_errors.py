@@ -66,12 +66,20 @@ def test_missing_load_from_checkpoint_says_what_to_do(tmp_path):
     assert 'load_from=None' in str(err.value)
 
 
+def _config(write_config, tmp_path, base: str, body: str):
+    """The config ``base`` (under configs/) with ``body`` added, loaded,
+    with its work dir in ``tmp_path``."""
+    cfg = load_config(write_config(tmp_path / 'cfg.py', base, body))
+    cfg.work_dir = str(tmp_path / 'work')
+    return cfg
+
+
 def test_class_count_mismatch_fails_before_training(tmp_path, demo_data,
                                                     demo_overrides,
                                                     write_config):
     from udaplug.datasets import ClassMismatchError
-    config = write_config(
-        tmp_path / 'cfg.py', 'demo/adaptsegnet_demo.py',
+    cfg = _config(
+        write_config, tmp_path, 'demo/adaptsegnet_demo.py',
         demo_overrides(demo_data) + '''
 model = dict(
     segmentor=dict(decode_head=dict(num_classes=5),
@@ -79,8 +87,6 @@ model = dict(
     discriminators=dict(disc_main=dict(in_channels=5),
                         disc_aux=dict(in_channels=5)))
 ''')
-    cfg = load_config(config)
-    cfg.work_dir = str(tmp_path / 'work')
     with pytest.raises(ClassMismatchError) as err:
         build_runner(cfg)
     assert 'num_classes=5' in str(err.value)
@@ -91,15 +97,13 @@ model = dict(
 def test_depth_missing_where_the_model_needs_it_fails_before_training(
         tmp_path, demo_data, write_config):
     from udaplug.datasets import DepthNotFoundError
-    config = write_config(
-        tmp_path / 'cfg.py', 'demo/gioada_adapt_demo.py', f'''
+    cfg = _config(
+        write_config, tmp_path, 'demo/gioada_adapt_demo.py', f'''
 train_dataloader = dict(dataset=dict(source=dict(
     data_root={demo_data!r} + '/synthia',
     pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
               dict(type='PackSegInputs')])))
 ''')
-    cfg = load_config(config)
-    cfg.work_dir = str(tmp_path / 'work')
     with pytest.raises(DepthNotFoundError) as err:
         build_runner(cfg)
     assert 'SynthiaDataset' in str(err.value)
@@ -130,13 +134,11 @@ def test_target_pseudo_labels_missing_fails_before_training(
     stops before training, naming the dataset and how to get them (without
     the check it would fail at the first iteration instead)."""
     from udaplug.datasets import MissingLabelsError
-    config = write_config(
-        tmp_path / 'cfg.py', 'demo/sai2i_demo_segmentation.py',
+    cfg = _config(
+        write_config, tmp_path, 'demo/sai2i_demo_segmentation.py',
         demo_overrides(demo_data) + '''
 model = dict(segmentor=dict(init_cfg=None))
 ''')
-    cfg = load_config(config)
-    cfg.work_dir = str(tmp_path / 'work')
     with pytest.raises(MissingLabelsError) as err:
         build_runner(cfg)
     assert 'SAI2I needs labels of the target images' in str(err.value)

@@ -50,6 +50,7 @@ import torch
 
 from udaplug.datasets.label_sets import (CITYSCAPES_CLASSES, IGNORE_INDEX,
                                          LABEL_SETS)
+from udaplug.pipelines.offline import read_json
 from udaplug.pipelines.translation import TRANSLATE_INFO
 from udaplug.visualization import (class_colour_distance_of_means,
                                    class_colour_means, high_frequency_power)
@@ -86,8 +87,7 @@ def recorded_classes(root: str) -> Optional[Tuple[str, ...]]:
     if not osp.isfile(path):
         return None
     try:
-        with open(path) as f:
-            classes = json.load(f).get('classes')
+        classes = read_json(path).get('classes')
     except (OSError, ValueError, AttributeError) as err:
         raise ValueError(f'{path}: not a readable translate_info.json '
                          f'({err})') from None
