@@ -142,12 +142,16 @@ def test_plan_lists_every_trainable_network_once():
 def test_refuses_a_model_that_is_not_a_uda_model(model_with_generators):
     """The constructor plans optimizers from BaseUDASegmentor's declared
     trainable networks; a plain mmseg segmentor is refused, naming what it
-    got."""
+    got, even one that has an attribute of the interface's name."""
     plain = model_with_generators.network('segmentor', wrapped=False)
     with pytest.raises(
             TypeError,
             match=r'for udaplug UDA models \(BaseUDASegmentor\), got '
             f'{type(plain).__name__}'):
+        construct(plain, default=ADAM)
+    # the interface is the base class, not an attribute of the same name
+    plain.trainable_names = ('segmentor', )
+    with pytest.raises(TypeError, match=r'\(BaseUDASegmentor\), got '):
         construct(plain, default=ADAM)
     names = set(construct(model_with_generators, default=ADAM).keys())
     assert names == set(model_with_generators.trainable_names)

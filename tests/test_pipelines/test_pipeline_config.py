@@ -302,3 +302,97 @@ stages = [
         f.write('1\n')
     assert [e['status']
             for e in run(tmp_path, text)] == ['skipped', 'ran', 'skipped']
+
+
+MOVABLE = '''
+custom_imports = dict(imports=['pipeline_test_stages'],
+                      allow_failed_imports=False)
+stages = [
+    dict(type='AddStage', name='first', value=1),
+    dict(type='RepeatStages', name='loop', times=2, stages=[
+        dict(type='AddStage', name='step', value='@step.file | @first.file',
+             add='')]),
+]
+'''
+
+
+def test_moved_work_dir(stage_module, tmp_path):
+    """A finished pipeline moved whole to another folder is reused there:
+    its markers record paths in the work dir relative to it, so every stage
+    is skipped and the outputs handed over are the files at the new place;
+    a stage deleted after the move runs again from the moved outputs."""
+    import json
+    first = run(tmp_path, MOVABLE, work='old')
+    old, new = str(tmp_path / 'old'), str(tmp_path / 'new')
+    assert first[2]['outputs']['number'] == osp.join(old, 'loop', 'round_1',
+                                                     'step', 'number.txt')
+    with open(osp.join(old, 'first', 'stage_done.json')) as f:
+        marker = json.load(f)
+    assert marker['outputs']['file'] == \
+        '${pipeline_work_dir}/first/number.txt'
+    assert old not in json.dumps([marker['outputs'], marker['state']])
+    assert marker['pipeline_work_dir'] == old  # where its files were
+    shutil.move(old, new)
+    moved = run(tmp_path, MOVABLE, work='new')
+    assert [e['status'] for e in moved] == ['skipped'] * 3
+    with open(osp.join(new, 'first', 'stage_done.json')) as f:
+        assert json.load(f)['pipeline_work_dir'] == new  # files updated
+    assert [e['outputs']['file'] for e in moved] == [
+        osp.join(new, 'first', 'number.txt'),
+        osp.join(new, 'loop', 'round_1', 'step', 'number.txt'),
+        osp.join(new, 'loop', 'round_2', 'step', 'number.txt')
+    ]
+    # round 2 runs again at the new place, from the moved round 1
+    shutil.rmtree(osp.join(new, 'loop', 'round_2'))
+    again = run(tmp_path, MOVABLE, work='new')
+    assert [e['status'] for e in again] == ['skipped', 'skipped', 'ran']
+    with open(osp.join(new, 'loop', 'round_2', 'step', 'number.txt')) as f:
+        assert f.read() == osp.join(new, 'loop', 'round_1', 'step',
+                                    'number.txt') + '\n'
+
+
+def test_markers_with_absolute_paths_are_reused_in_place(
+        stage_module, tmp_path):
+    """Markers that record absolute paths (udaplug versions before the
+    work dir could be moved; digest of the state as it is) are still
+    reused where they were written."""
+    import hashlib
+    import json
+    summary = run(tmp_path, MOVABLE)
+    work = str(tmp_path / 'work')
+    renamed = {}  # digest -> the digest of the same stage's absolute state
+    for entry in summary:  # in run order: inputs hold earlier digests
+        path = osp.join(work, entry['key'], 'stage_done.json')
+        with open(path) as f:
+            marker = json.loads(f.read().replace('${pipeline_work_dir}', work))
+        state = marker['state']
+        state['inputs'] = {k: renamed[v] for k, v in state['inputs'].items()}
+        text = json.dumps(state, sort_keys=True)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        renamed[marker['digest']] = marker['digest'] = digest
+        with open(path, 'w') as f:
+            json.dump(marker, f)
+    # the absolute paths make the digests differ from today's
+    assert work in json.dumps(marker) and len(set(renamed.items())) == 3
+    assert sum(k != v for k, v in renamed.items()) == 2  # not "first"
+    again = run(tmp_path, MOVABLE)
+    assert [e['status'] for e in again] == ['skipped'] * 3
+    assert numbers(osp.join(work, 'first', 'number.txt')) == [1]
+
+
+def test_path_replacement_matches_whole_folders(tmp_path):
+    """Moving /x/work renames paths in it, not those of /x/workshop."""
+    from udaplug.pipelines.offline import (replace_path_in_file,
+                                           replace_path_prefix)
+    path = tmp_path / 'c.py'
+    path.write_text("a = '/x/work'\nb = '/x/work/s/i.pth'\n"
+                    "c = '/x/workshop/i.pth'\nd = \"/x/work\"\ne = /x/work\n")
+    assert replace_path_in_file(str(path), '/x/work/', '/y/w')
+    assert path.read_text() == ("a = '/y/w'\nb = '/y/w/s/i.pth'\n"
+                                "c = '/x/workshop/i.pth'\nd = \"/y/w\"\n"
+                                'e = /y/w\n')
+    assert not replace_path_in_file(str(path), '/x/work', '/y/w')
+    got = replace_path_prefix(
+        dict(a='/x/work', b=['/x/work/i.pth', ('/x/workshop', 3)]), '/x/work',
+        '<w>')
+    assert got == dict(a='<w>', b=['<w>/i.pth', ('/x/workshop', 3)])

@@ -244,3 +244,60 @@ def test_writer_stage_runs_first_in_a_fresh_process(runs, monkeypatch):
 def _checkpoint(work, key):
     with open(osp.join(work, key, 'last_checkpoint')) as f:
         return f.read().strip()
+
+
+def test_moved_work_dir_is_reused_and_resumes(runs, tmp_path):
+    """The whole work dir moved: a rerun at the new place skips every stage,
+    the configs the stages wrote read the files at the new place, and a
+    stage interrupted before the move resumes there from its checkpoint
+    (mmengine's last_checkpoint file still names the old place, which is
+    gone). Runs last: it leaves round 2's training rerun."""
+    work = runs['work']
+    moved = str(tmp_path / 'moved')
+    shutil.move(work, moved)
+    try:
+        argv = [runs['config'], '--work-dir', moved]
+        summary = runs['train'].main(argv)
+        assert set(_status(summary).values()) == {'skipped'}
+        # no file the pipeline reads names the old place any more (comments
+        # may: which checkpoint wrote a dataset; and so may the logs and
+        # mmengine's own copy of the config)
+        read = ('stage_config.py', 'translated_source.py',
+                'pseudo_labelled_target.py', 'stage_done.json')
+        for parent, _, files in os.walk(moved):
+            for name in files:
+                if name in read:
+                    with open(osp.join(parent, name)) as f:
+                        text = [x for x in f if not x.startswith('#')]
+                    assert work not in ''.join(text), osp.join(parent, name)
+        folder = osp.join(moved, ROUND_2)
+        assert summary[-1]['outputs']['checkpoint'] == osp.join(
+            folder, 'iter_3.pth')
+        cfg = _stage_cfg(moved, ROUND_2)
+        assert cfg.load_from == osp.join(moved, 'self_training', 'round_1',
+                                         'self_train', 'iter_3.pth')
+        assert cfg.work_dir == folder
+        sets = cfg.train_dataloader.dataset.datasets
+        assert sets[0].data_root == osp.join(moved, 'translate')
+        labels = osp.join(moved, 'self_training', 'round_2', 'pseudo_labels',
+                          'labels')
+        assert sets[1].data_prefix.seg_map_path == labels
+        translated = Config.fromfile(
+            osp.join(moved, 'translate',
+                     'translated_source.py')).translated_source
+        assert translated.data_root == osp.join(moved, 'translate')
+        # round 2's training as if interrupted after iteration 2, then moved
+        assert osp.isfile(osp.join(folder, 'iter_2.pth'))
+        os.remove(osp.join(folder, 'stage_done.json'))
+        os.remove(osp.join(folder, 'iter_3.pth'))
+        with open(osp.join(folder, 'last_checkpoint'), 'w') as f:
+            f.write(osp.join(work, ROUND_2, 'iter_2.pth'))
+        summary = runs['train'].main(argv)
+        status = _status(summary)
+        assert status.pop(ROUND_2) == 'resumed'
+        assert set(status.values()) == {'skipped'}
+        with open(osp.join(folder, 'start_iters.txt')) as f:
+            assert f.read().split() == ['0', '2', '2']
+        assert osp.isfile(osp.join(folder, 'iter_3.pth'))
+    finally:
+        shutil.move(moved, work)

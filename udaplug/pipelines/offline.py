@@ -203,13 +203,67 @@ def write_json(path: str, obj) -> None:
     os.replace(tmp, path)
 
 
+#: mmengine's predefined config variable for the folder of the config file
+#: being read (``Config.fromfile`` substitutes it before parsing, also in
+#: ``_base_`` files): written config files name the paths under their own
+#: folder with it, so the folder can be moved or copied whole.
+FILE_DIR = '{{ fileDirname }}'
+
+
+def replace_path_prefix(obj, old: str, new: str):
+    """``obj`` (nested dicts, lists, tuples) with every string that is the
+    path ``old`` or a path under it rewritten to start with ``new``
+    instead; other values unchanged. ``old`` is compared as written (no
+    normalisation): pass absolute, normalised paths."""
+    old = old.rstrip('/\\') or old
+    if isinstance(obj, str):
+        if obj == old:
+            return new
+        if obj.startswith(old) and obj[len(old)] in '/\\':
+            return new + obj[len(old):]
+        return obj
+    if isinstance(obj, dict):
+        return type(obj)(
+            (k, replace_path_prefix(v, old, new)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(replace_path_prefix(v, old, new) for v in obj)
+    return obj
+
+
+def replace_path_in_file(path: str, old: str, new: str) -> bool:
+    """Rewrite the text file ``path`` with every occurrence of the path
+    ``old`` that is a whole path or a folder of one (followed by a path
+    separator, a quote or the end of a line) replaced by ``new``. Returns
+    whether the file changed."""
+    import re
+    old = old.rstrip('/\\') or old
+    with open(path) as f:
+        text = f.read()
+    changed = re.sub(
+        re.escape(old) + r'(?=[/\\\'"]|$)',
+        lambda _: new,
+        text,
+        flags=re.MULTILINE)
+    if changed == text:
+        return False
+    with open(path, 'w') as f:
+        f.write(changed)
+    return True
+
+
 def write_dataset_config(path: str, variable: str, dataset_cfg: dict,
                          comment: str) -> None:
     """Write a config file defining ``variable = dataset_cfg`` (read it
-    with ``_base_`` inheritance or ``Config.fromfile``)."""
+    with ``_base_`` inheritance or ``Config.fromfile``). Paths under the
+    file's own folder are written relative to it (:data:`FILE_DIR`), so
+    the folder stays usable when it is moved."""
     import pprint
+    folder = osp.dirname(osp.abspath(path))
+    dataset_cfg = replace_path_prefix(dataset_cfg, folder, FILE_DIR)
     with open(path, 'w') as f:
         f.write(''.join(f'# {line}\n' for line in comment.splitlines()))
+        f.write(f"# '{FILE_DIR}' is this file's folder (mmengine's "
+                'Config.fromfile and _base_\n# substitute it).\n')
         f.write(f'{variable} = ' +
                 pprint.pformat(dataset_cfg, sort_dicts=False, width=76) + '\n')
 

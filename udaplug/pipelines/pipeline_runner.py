@@ -19,7 +19,8 @@ from mmengine.registry import DefaultScope
 
 from udaplug.registry import STAGES
 from udaplug.utils import check_config_path, unique_run_name
-from .offline import on_main_process, plain, read_json, write_json
+from .offline import (on_main_process, plain, read_json, replace_path_prefix,
+                      write_json)
 from .references import (STAGE_NAME, StageReferenceError, close_names,
                          iter_references, resolve_references)
 from .stages.base import CONFIG_FILE_KEY, load_output, merge_cfg_options
@@ -28,6 +29,10 @@ from .stages.base import CONFIG_FILE_KEY, load_output, merge_cfg_options
 MARKER = 'stage_done.json'
 #: The outputs of every stage, written at the end of each run.
 SUMMARY = 'pipeline_outputs.json'
+#: How markers write the pipeline's work dir, so that a finished pipeline
+#: can be moved (its stages' states and outputs do not depend on where it
+#: lies).
+WORK_DIR_TOKEN = '${pipeline_work_dir}'
 #: Top-level keys of a pipeline config (besides helper variables whose name
 #: starts with ``_``); the last four are set by the tools.
 PIPELINE_KEYS = ('stages', 'work_dir', 'stage_cfg_options', 'custom_imports',
@@ -57,10 +62,10 @@ class StageOutputMissingError(FileNotFoundError):
 
 def _missing_output(record: dict, output: str, path: str) -> str:
     return (f'the output "{output}" of stage "{record["key"]}", {path}, is '
-            'gone (deleted, or the pipeline\'s work dir was moved: stages '
-            'record absolute paths). Restore it, or delete that stage\'s '
-            f'work dir {record["work_dir"]} (and those of the stages after '
-            'it) to run it again')
+            'gone (deleted, or moved out of the pipeline\'s work dir). '
+            'Restore it, or delete that stage\'s work dir '
+            f'{record["work_dir"]} (and those of the stages after it) to run '
+            'it again')
 
 
 def is_pipeline_config(cfg) -> bool:
@@ -97,6 +102,11 @@ def _changed_keys(old: Any, new: Any, path: str = '') -> List[str]:
 
 def _json(obj: Any) -> Any:
     return json.loads(json.dumps(obj, sort_keys=True, default=repr))
+
+
+def _digest(state: Any) -> str:
+    return hashlib.sha256(json.dumps(state,
+                                     sort_keys=True).encode()).hexdigest()
 
 
 class StageContext:
@@ -395,6 +405,21 @@ class PipelineRunner:
 
         return lookup
 
+    def _portable(self, obj: Any) -> Any:
+        """``obj`` with the paths in the work dir written as
+        :data:`WORK_DIR_TOKEN`/..."""
+        return replace_path_prefix(obj, self.work_dir, WORK_DIR_TOKEN)
+
+    def _local(self, obj: Any) -> Any:
+        """The inverse of :meth:`_portable`, for the work dir of this
+        run."""
+        return replace_path_prefix(obj, WORK_DIR_TOKEN, self.work_dir)
+
+    def _relocate(self, stage, ctx: StageContext, marker: dict,
+                  marker_path: str) -> None:
+        stage.relocate(ctx, marker['pipeline_work_dir'])
+        write_json(marker_path, dict(marker, pipeline_work_dir=self.work_dir))
+
     def _run_stage(self, node: _Node, ctx: StageContext) -> None:
         inputs: Dict[str, str] = {}
         paths: List[tuple] = []
@@ -408,13 +433,18 @@ class PipelineRunner:
                 settings=settings,
                 fingerprint=stage.fingerprint(ctx),
                 inputs=inputs))
-        digest = hashlib.sha256(json.dumps(
-            state, sort_keys=True).encode()).hexdigest()
+        # markers hold paths in the work dir as WORK_DIR_TOKEN/...: the
+        # digest does not change when the whole work dir is moved
+        portable = self._portable(state)
+        digest = _digest(portable)
         marker_path = osp.join(ctx.work_dir, MARKER)
         if osp.isfile(marker_path):
             marker = read_json(marker_path)
-            if marker.get('digest') != digest:
-                changed = _changed_keys(marker.get('state'), state)
+            # markers of udaplug versions that recorded absolute paths are
+            # still reused in place (their digest is that of ``state``)
+            if marker.get('digest') not in (digest, _digest(state)):
+                changed = _changed_keys(
+                    self._local(marker.get('state')), state)
                 listed = ', '.join(
                     changed[:8]) + (f' and {len(changed) - 8} more'
                                     if len(changed) > 8 else '')
@@ -425,7 +455,15 @@ class PipelineRunner:
                     f'dir {ctx.work_dir} (and those of the stages after it) '
                     'to run it again with the new settings, or restore the '
                     'old ones.')
-            outputs, status = marker['outputs'], 'skipped'
+            digest = marker['digest']  # what later stages' inputs hold
+            outputs, status = self._local(marker['outputs']), 'skipped'
+            moved_from = marker.get('pipeline_work_dir')
+            if moved_from and moved_from != self.work_dir:
+                self.logger.info(f'stage {ctx.key}: the work dir was moved '
+                                 f'from {moved_from}; updating its files')
+                on_main_process(self._relocate, stage, ctx, marker,
+                                marker_path)
+                barrier()
             self.logger.info(f'stage {ctx.key} ({node.type}): finished '
                              f'earlier, skipped ({marker_path})')
         else:
@@ -452,9 +490,10 @@ class PipelineRunner:
                 stage=node.name,
                 key=ctx.key,
                 type=node.type,
+                pipeline_work_dir=self.work_dir,
                 digest=digest,
-                outputs=outputs,
-                state=state,
+                outputs=self._portable(outputs),
+                state=portable,
                 finished=time.strftime('%Y-%m-%d %H:%M:%S'))
             on_main_process(write_json, marker_path, marker)
             self.logger.info(f'stage {ctx.key} ({node.type}): done')

@@ -54,6 +54,15 @@ class BaseStage:
         marker's, a finished stage is not silently reused."""
         return None
 
+    def relocate(self, ctx, old_work_dir: str) -> None:
+        """The pipeline's work dir was moved from ``old_work_dir`` to
+        ``ctx.pipeline.work_dir`` since this stage finished: update the
+        files it wrote that name paths in the old one (the runner has
+        already updated the outputs in its marker). Called, on the main
+        process only, when the stage is skipped, before later stages read
+        its outputs. Files that name paths relative to themselves (e.g.
+        with mmengine's ``{{ fileDirname }}``) need nothing."""
+
     def default_scope(self) -> Optional[str]:
         """The registry scope :meth:`run` builds its modules in (the
         runner makes it the default scope while the stage runs), or None to
@@ -150,13 +159,20 @@ def config_fingerprint(cfg: Config) -> Any:
 
 def last_checkpoint(work_dir: str) -> Optional[str]:
     """The checkpoint mmengine's CheckpointHook saved last in ``work_dir``
-    (from its ``last_checkpoint`` file), or None."""
+    (from its ``last_checkpoint`` file), or None. The file holds an
+    absolute path: after the work dir was moved, the checkpoint of that
+    name in ``work_dir`` is the one."""
     path = osp.join(work_dir, 'last_checkpoint')
     if not osp.isfile(path):
         return None
     with open(path) as f:
         ckpt = f.read().strip()
-    return ckpt if ckpt and osp.isfile(ckpt) else None
+    if not ckpt:
+        return None
+    if osp.isfile(ckpt):
+        return ckpt
+    moved = osp.join(work_dir, osp.basename(ckpt))
+    return moved if osp.isfile(moved) else None
 
 
 class WriterStage(BaseStage):

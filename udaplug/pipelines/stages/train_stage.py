@@ -7,7 +7,7 @@ import torch
 from mmengine.dist import barrier
 
 from udaplug.registry import STAGES
-from ..offline import on_main_process
+from ..offline import on_main_process, replace_path_in_file
 from .base import (BaseStage, config_fingerprint, last_checkpoint,
                    merge_cfg_options)
 
@@ -33,7 +33,9 @@ class TrainStage(BaseStage):
     Outputs:
         checkpoint: the checkpoint of the last iteration;
         config: the config as trained (``stage_config.py`` in the work
-            dir, with references resolved; usable by ``tools/test.py``);
+            dir, with references resolved; usable by ``tools/test.py``;
+            its paths in the pipeline's work dir are rewritten when the
+            pipeline runs again after the work dir was moved);
         work_dir: the stage's work dir.
 
     Args:
@@ -78,6 +80,14 @@ class TrainStage(BaseStage):
 
     def fingerprint(self, ctx):
         return config_fingerprint(self.cfg)
+
+    def relocate(self, ctx, old_work_dir: str) -> None:
+        """``stage_config.py`` names the pipeline's files with absolute
+        paths (its work dir, ``load_from``, checkpoints and datasets of
+        earlier stages): rewrite those in the moved work dir."""
+        path = osp.join(ctx.work_dir, STAGE_CONFIG)
+        if osp.isfile(path):
+            replace_path_in_file(path, old_work_dir, ctx.pipeline.work_dir)
 
     def run(self, ctx) -> dict:
         from udaplug.apis import build_runner, setup_launcher
