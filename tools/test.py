@@ -2,11 +2,19 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--show-dir DIR]
         [--out DIR] [--cfg-options key=value ...] [--launcher ...]
+
+CONFIG may be a pipeline config (docs/pipelines.md) when CHECKPOINT lies in
+one of its train stages' work dirs: the stage's ``stage_config.py`` (the
+config it trained) is tested; ``--cfg-options`` then change that config
+(``work_dir=DIR`` names the pipeline's work dir, if not the default, for
+the error listing its stages' configs).
 """
 import argparse
 import os.path as osp
 
-from udaplug.apis import add_runner_args, build_runner, config_from_args
+from udaplug.apis import (add_runner_args, build_runner, config_from_args,
+                          load_config)
+from udaplug.pipelines import is_pipeline_config, stage_config_of
 from udaplug.utils import explain_unknown_types
 from udaplug.utils.known_warnings import filter_known_warnings
 
@@ -33,6 +41,11 @@ def main(argv=None):
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(
             f'Checkpoint file not found: {args.checkpoint}')
+    pipeline = load_config(args.config, args.cfg_options)  # its work_dir
+    if is_pipeline_config(pipeline):
+        args.config = stage_config_of(pipeline, args.checkpoint)
+        print(f'{pipeline.filename} is a pipeline config: testing the config '
+              f'the checkpoint was trained with, {args.config}')
     cfg = config_from_args(args)
     cfg.load_from = args.checkpoint
     if args.show_dir:

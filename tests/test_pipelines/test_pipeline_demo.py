@@ -241,6 +241,41 @@ def test_writer_stage_runs_first_in_a_fresh_process(runs, monkeypatch):
     assert os.listdir(summary[0]['outputs']['dir'])
 
 
+def test_tools_test_takes_the_pipeline_config(runs, load_tool, tmp_path):
+    """tools/test.py with the pipeline config and a stage's checkpoint tests
+    the config that stage trained (the same metrics as with its
+    stage_config.py); a checkpoint without one next to it is refused,
+    listing the stages' configs."""
+    from udaplug.pipelines import PipelineConfigError
+    work = runs['work']
+    test = load_tool('test.py')
+    ckpt = osp.join(work, 'source_only', 'iter_2.pth')
+    stage_cfg = osp.join(work, 'source_only', 'stage_config.py')
+    out = str(tmp_path / 'test')
+    got = test.main([runs['config'], ckpt, '--work-dir', out])
+    direct = test.main([stage_cfg, ckpt, '--work-dir', out])
+    assert 'mIoU' in got
+    assert {k: v for k, v in got.items() if v == v} == \
+        {k: v for k, v in direct.items() if v == v}  # NaN: absent classes
+    copied = str(tmp_path / 'model.pth')
+    shutil.copy(ckpt, copied)
+    with pytest.raises(PipelineConfigError) as err:
+        test.main([
+            runs['config'], copied, '--work-dir', out, '--cfg-options',
+            f'work_dir={work}'
+        ])
+    message = str(err.value)
+    assert 'is a pipeline config (stages [' in message
+    assert stage_cfg in message and osp.join(work, 'gioada',
+                                             'stage_config.py') in message
+    # not told where the pipeline ran: its default work dir has no record
+    with pytest.raises(
+            PipelineConfigError,
+            match=r'pipeline_outputs\.json \(the record of its stages\' '
+            r'outputs in its work dir\) does not exist'):
+        test.main([runs['config'], copied, '--work-dir', out])
+
+
 def _checkpoint(work, key):
     with open(osp.join(work, key, 'last_checkpoint')) as f:
         return f.read().strip()

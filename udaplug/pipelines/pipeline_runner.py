@@ -507,6 +507,44 @@ class PipelineRunner:
             dict(key=ctx.key, type=node.type, status=status, outputs=outputs))
 
 
+def stage_config_of(pipeline_cfg: Config, checkpoint: str) -> str:
+    """The config a train stage of a pipeline trained ``checkpoint`` with,
+    for tools that need a model config (``tools/test.py``): the
+    ``stage_config.py`` next to the checkpoint in the stage's work dir.
+
+    Raises :class:`PipelineConfigError` when there is none, listing the
+    trained stages' configs recorded in the pipeline's work dir (its
+    ``work_dir``, else ``work_dirs/<config name>``) if it has run.
+    """
+    from .stages.train_stage import STAGE_CONFIG
+    path = osp.join(osp.dirname(osp.abspath(checkpoint)), STAGE_CONFIG)
+    if osp.isfile(path):
+        return path
+    name = pipeline_cfg.filename or 'PIPELINE'
+    work_dir = pipeline_cfg.get('work_dir') or osp.join(
+        'work_dirs',
+        osp.splitext(osp.basename(name))[0])
+    summary = osp.join(work_dir, SUMMARY)
+    trained = [
+        entry['outputs']['config']
+        for entry in (read_json(summary) if osp.isfile(summary) else [])
+        if {'config', 'checkpoint'} <= set(entry.get('outputs') or {})
+    ]
+    stages = [
+        s.get('name') for s in pipeline_cfg.stages if isinstance(s, dict)
+    ]
+    found = ('The configs its train stages trained: ' +
+             ', '.join(trained) if trained else
+             f'{osp.abspath(summary)} (the record of its stages\' outputs '
+             'in its work dir) does not exist: has it run, or is its work '
+             'dir elsewhere (set work_dir)?')
+    raise PipelineConfigError(
+        f'{name} is a pipeline config (stages {stages}), not the config of '
+        f'one model; the checkpoint {checkpoint} has no {STAGE_CONFIG} next '
+        'to it (the config its train stage trained, in the stage\'s work '
+        'dir). Pass that stage\'s config instead. ' + found + '.')
+
+
 def run_pipeline(cfg: Config,
                  amp: bool = False,
                  launcher: Optional[str] = None) -> List[dict]:
