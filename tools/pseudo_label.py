@@ -24,6 +24,9 @@ same; see :mod:`udaplug.pipelines.pseudo_label_writer`. Use them with::
     _base_ = [..., 'DIR/pseudo_labelled_target.py']
     train_dataloader = dict(dataset=dict(
         target=_base_.pseudo_labelled_target, allow_target_labels=True))
+
+CONFIG may be a pipeline config when CHECKPOINT lies in one of its train
+stages' work dirs: the ``stage_config.py`` next to it is used.
 """
 import argparse
 import os.path as osp
@@ -31,6 +34,7 @@ import os.path as osp
 from udaplug.apis import load_config
 from udaplug.models.uda.pseudo_labels import (BDL_CAP, BDL_QUANTILE,
                                               DEFAULT_BINS)
+from udaplug.pipelines import model_config_path
 from udaplug.pipelines.offline import add_writer_args
 from udaplug.pipelines.pseudo_label_writer import (PSEUDO_LABEL_DATASET_FILE,
                                                    target_dataset_cfg,
@@ -71,6 +75,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     register_all_modules()
+    args.config = model_config_path(args.config, args.checkpoint,
+                                    args.cfg_options)
     cfg = load_config(args.config, args.cfg_options)
     dataset = None
     if args.target_config:

@@ -12,9 +12,8 @@ the error listing its stages' configs).
 import argparse
 import os.path as osp
 
-from udaplug.apis import (add_runner_args, build_runner, config_from_args,
-                          load_config)
-from udaplug.pipelines import is_pipeline_config, stage_config_of
+from udaplug.apis import add_runner_args, build_runner, config_from_args
+from udaplug.pipelines import model_config_path
 from udaplug.utils import explain_unknown_types
 from udaplug.utils.known_warnings import filter_known_warnings
 
@@ -41,11 +40,8 @@ def main(argv=None):
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(
             f'Checkpoint file not found: {args.checkpoint}')
-    pipeline = load_config(args.config, args.cfg_options)  # its work_dir
-    if is_pipeline_config(pipeline):
-        args.config = stage_config_of(pipeline, args.checkpoint)
-        print(f'{pipeline.filename} is a pipeline config: testing the config '
-              f'the checkpoint was trained with, {args.config}')
+    args.config = model_config_path(args.config, args.checkpoint,
+                                    args.cfg_options)
     cfg = config_from_args(args)
     cfg.load_from = args.checkpoint
     if args.show_dir:

@@ -19,11 +19,15 @@ dataset config reading them, ``translate_info.json``): see
 
     _base_ = [..., 'DIR/translated_source.py']
     train_dataloader = dict(dataset=dict(source=_base_.translated_source))
+
+CONFIG may be a pipeline config when CHECKPOINT lies in one of its train
+stages' work dirs: the ``stage_config.py`` next to it is used.
 """
 import argparse
 import os.path as osp
 
 from udaplug.apis import load_config
+from udaplug.pipelines import model_config_path
 from udaplug.pipelines.offline import add_writer_args
 from udaplug.pipelines.translation import (TRANSLATED_DATASET_FILE,
                                            source_dataset_cfg,
@@ -49,6 +53,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     register_all_modules()
+    args.config = model_config_path(args.config, args.checkpoint,
+                                    args.cfg_options)
     cfg = load_config(args.config, args.cfg_options)
     source = None
     command = (f'python tools/translate.py {args.config} {args.checkpoint} '

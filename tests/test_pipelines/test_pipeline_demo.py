@@ -241,11 +241,12 @@ def test_writer_stage_runs_first_in_a_fresh_process(runs, monkeypatch):
     assert os.listdir(summary[0]['outputs']['dir'])
 
 
-def test_tools_test_takes_the_pipeline_config(runs, load_tool, tmp_path):
+def test_tools_take_the_pipeline_config(runs, load_tool, tmp_path):
     """tools/test.py with the pipeline config and a stage's checkpoint tests
     the config that stage trained (the same metrics as with its
-    stage_config.py); a checkpoint without one next to it is refused,
-    listing the stages' configs."""
+    stage_config.py), and so do tools/pseudo_label.py and translate.py; a
+    checkpoint without one next to it is refused, listing the stages'
+    configs."""
     from udaplug.pipelines import PipelineConfigError
     work = runs['work']
     test = load_tool('test.py')
@@ -257,6 +258,21 @@ def test_tools_test_takes_the_pipeline_config(runs, load_tool, tmp_path):
     assert 'mIoU' in got
     assert {k: v for k, v in got.items() if v == v} == \
         {k: v for k, v in direct.items() if v == v}  # NaN: absent classes
+    # the writer tools too
+    labels = [
+        load_tool('pseudo_label.py').main(
+            [config, ckpt, '--out',
+             str(tmp_path / f'labels{i}')])['class_pixels']
+        for i, config in enumerate((runs['config'], stage_cfg))
+    ]
+    assert labels[0] == labels[1] and sum(labels[0]) > 0
+    gioada = osp.join(work, 'gioada', 'iter_1.pth')
+    translated = load_tool('translate.py').main([
+        runs['config'], gioada, '--out',
+        str(tmp_path / 'translated'), '--max-images', '2'
+    ])
+    assert translated['num_images'] == 2
+    assert translated['model'] == 'GIOAda'
     copied = str(tmp_path / 'model.pth')
     shutil.copy(ckpt, copied)
     with pytest.raises(PipelineConfigError) as err:

@@ -9,8 +9,8 @@ from .checks import (IncompleteTranslationError, PseudoLabelError,
 from .pipeline_runner import (PipelineConfigError, PipelineRunner,
                               StageChangedError, StageContext,
                               StageOutputMissingError, UnknownStageTypeError,
-                              is_pipeline_config, run_pipeline,
-                              stage_config_of)
+                              is_pipeline_config, model_config_path,
+                              run_pipeline, stage_config_of)
 from .pseudo_label_writer import write_pseudo_labels
 from .references import StageReferenceError, parse_reference
 from .stages import (BaseStage, PseudoLabelStage, RepeatStages, TrainStage,
@@ -22,8 +22,8 @@ __all__ = [
     'check_pseudo_label_dataset', 'check_translated_dataset',
     'PipelineConfigError', 'PipelineRunner', 'StageChangedError',
     'StageContext', 'StageOutputMissingError', 'UnknownStageTypeError',
-    'is_pipeline_config', 'run_pipeline', 'stage_config_of',
-    'write_pseudo_labels', 'StageReferenceError', 'parse_reference',
-    'BaseStage', 'PseudoLabelStage', 'RepeatStages', 'TrainStage',
-    'TranslateStage', 'translate_dataset'
+    'is_pipeline_config', 'model_config_path', 'run_pipeline',
+    'stage_config_of', 'write_pseudo_labels', 'StageReferenceError',
+    'parse_reference', 'BaseStage', 'PseudoLabelStage', 'RepeatStages',
+    'TrainStage', 'TranslateStage', 'translate_dataset'
 ]

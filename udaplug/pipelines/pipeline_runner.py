@@ -545,6 +545,24 @@ def stage_config_of(pipeline_cfg: Config, checkpoint: str) -> str:
         'dir). Pass that stage\'s config instead. ' + found + '.')
 
 
+def model_config_path(config: str,
+                      checkpoint: str,
+                      cfg_options: Optional[dict] = None) -> str:
+    """The config file a tool that needs one model's config (test,
+    translate, pseudo-label) should read for ``checkpoint``: ``config``
+    itself, or, for a pipeline config, the ``stage_config.py`` of the stage
+    that trained the checkpoint (:func:`stage_config_of`; ``cfg_options``
+    may set the pipeline's ``work_dir`` for its error message)."""
+    from udaplug.apis import load_config
+    cfg = load_config(config, cfg_options)
+    if not is_pipeline_config(cfg):
+        return config
+    path = stage_config_of(cfg, checkpoint)
+    print(f'{config} is a pipeline config: using the config the checkpoint '
+          f'was trained with, {path}')
+    return path
+
+
 def run_pipeline(cfg: Config,
                  amp: bool = False,
                  launcher: Optional[str] = None) -> List[dict]:
