@@ -283,3 +283,18 @@ def test_training_refuses_missing_pseudo_labels(pipeline_helpers, demo_data,
             match='pseudo-label folder not found.*'
             'work_dirs/pseudo_labels/labels'):
         build_runner(cfg)
+
+
+def test_model_num_classes_from_declared_interfaces(build_gioada):
+    """The class count comes from BaseUDASegmentor.num_classes or an mmseg
+    encoder-decoder's decode head, not from any attribute of that name."""
+    from torch import nn
+
+    from udaplug.pipelines.pseudo_label_writer import model_num_classes
+    model = build_gioada(num_classes=5)
+    assert model_num_classes(model) == 5
+    # GIO-Ada's segmentation network is a udaplug encoder-decoder
+    assert model_num_classes(model.seg_model) == 5
+    other = nn.Conv2d(3, 3, 1)
+    other.num_classes = 7
+    assert model_num_classes(other) is None

@@ -201,14 +201,17 @@ def _default_arg(cls, name: str):
 
 
 def model_num_classes(model) -> Optional[int]:
-    """The number of classes a udaplug (or mmseg) model predicts."""
-    value = getattr(model, 'num_classes', None)
-    if isinstance(value, int):
-        return value
-    seg = getattr(model, 'seg_model', model)
-    head = getattr(seg, 'decode_head', None)
-    value = getattr(head, 'num_classes', None)
-    return value if isinstance(value, int) else None
+    """The number of classes a udaplug UDA model
+    (``BaseUDASegmentor.num_classes``) or an mmseg encoder-decoder (its
+    decode head's) predicts; None for other models."""
+    from mmseg.models.segmentors import EncoderDecoder
+
+    from udaplug.models.uda import BaseUDASegmentor
+    if isinstance(model, BaseUDASegmentor):
+        return model.num_classes
+    if isinstance(model, EncoderDecoder):
+        return model.decode_head.num_classes
+    return None
 
 
 def predict_probs(model, batch) -> list:
