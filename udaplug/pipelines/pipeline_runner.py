@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import torch
 from mmengine.config import Config
 from mmengine.dist import barrier, get_dist_info, is_distributed
-from mmengine.logging import MMLogger
+from mmengine.logging import MMLogger, print_log
 from mmengine.registry import DefaultScope
 
 from udaplug.registry import STAGES
@@ -66,6 +66,14 @@ def _missing_output(record: dict, output: str, path: str) -> str:
             'Restore it, or delete that stage\'s work dir '
             f'{record["work_dir"]} (and those of the stages after it) to run '
             'it again')
+
+
+def pipeline_work_dir(cfg: Config) -> str:
+    """A pipeline config's work dir, absolute: its ``work_dir``, else
+    ``work_dirs/<config file name>``."""
+    name = osp.splitext(osp.basename(
+        cfg.filename))[0] if cfg.filename else 'pipeline'
+    return osp.abspath(cfg.get('work_dir') or osp.join('work_dirs', name))
 
 
 def is_pipeline_config(cfg) -> bool:
@@ -190,10 +198,7 @@ class PipelineRunner:
         self.filename = cfg.filename
         self.base_dir = osp.dirname(osp.abspath(
             cfg.filename)) if cfg.filename else os.getcwd()
-        name = osp.splitext(osp.basename(
-            cfg.filename))[0] if cfg.filename else 'pipeline'
-        self.work_dir = osp.abspath(
-            cfg.get('work_dir') or osp.join('work_dirs', name))
+        self.work_dir = pipeline_work_dir(cfg)
         self.launcher = launcher or cfg.get('launcher', 'none') or 'none'
         self.amp = amp
         self.stage_cfg_options = plain(cfg.get('stage_cfg_options') or {})
@@ -521,10 +526,7 @@ def stage_config_of(pipeline_cfg: Config, checkpoint: str) -> str:
     if osp.isfile(path):
         return path
     name = pipeline_cfg.filename or 'PIPELINE'
-    work_dir = pipeline_cfg.get('work_dir') or osp.join(
-        'work_dirs',
-        osp.splitext(osp.basename(name))[0])
-    summary = osp.join(work_dir, SUMMARY)
+    summary = osp.join(pipeline_work_dir(pipeline_cfg), SUMMARY)
     trained = [
         entry['outputs']['config']
         for entry in (read_json(summary) if osp.isfile(summary) else [])
@@ -533,9 +535,8 @@ def stage_config_of(pipeline_cfg: Config, checkpoint: str) -> str:
     stages = [
         s.get('name') for s in pipeline_cfg.stages if isinstance(s, dict)
     ]
-    found = ('The configs its train stages trained: ' +
-             ', '.join(trained) if trained else
-             f'{osp.abspath(summary)} (the record of its stages\' outputs '
+    found = ('The configs its train stages trained: ' + ', '.join(trained)
+             if trained else f'{summary} (the record of its stages\' outputs '
              'in its work dir) does not exist: has it run, or is its work '
              'dir elsewhere (set work_dir)?')
     raise PipelineConfigError(
@@ -558,8 +559,10 @@ def model_config_path(config: str,
     if not is_pipeline_config(cfg):
         return config
     path = stage_config_of(cfg, checkpoint)
-    print(f'{config} is a pipeline config: using the config the checkpoint '
-          f'was trained with, {path}')
+    print_log(
+        f'{config} is a pipeline config: using the config the checkpoint '
+        f'was trained with, {path}',
+        logger='current')
     return path
 
 
