@@ -12,7 +12,8 @@ See docs/datasets.md ("Demo data") for the layout.
 import argparse
 import time
 
-from udaplug.datasets.demo import DEFAULT_SIZE, make_demo_data, write_preview
+from udaplug.datasets.demo import (DEFAULT_SIZE, TARGET_STYLES, make_demo_data,
+                                   write_preview)
 
 
 def parse_args(argv=None):
@@ -39,6 +40,14 @@ def parse_args(argv=None):
         metavar=('WIDTH', 'HEIGHT'),
         help='image size')
     parser.add_argument(
+        '--target-style',
+        default='cityscapes',
+        choices=sorted(TARGET_STYLES),
+        help='the target domain\'s look: cityscapes (the demo pair) or dusk '
+        '(the same scenes in other light, a second pair to check that a '
+        'method is not fitted to the first); written in Cityscapes\' '
+        'layout either way')
+    parser.add_argument(
         '--nproc', type=int, default=2, help='number of processes')
     parser.add_argument(
         '--preview',
@@ -57,7 +66,8 @@ def main(argv=None):
         num_target_train=args.num_target_train,
         num_target_val=args.num_target_val,
         size=tuple(args.size),
-        nproc=args.nproc)
+        nproc=args.nproc,
+        target_style=args.target_style)
     print(f'\ndemo data in {args.out}: {info["num_source"]} source, '
           f'{info["num_target_train"]} target train, '
           f'{info["num_target_val"]} target val images of '

@@ -14,7 +14,7 @@ resume, finished stages are skipped.
 import argparse
 
 from udaplug.apis import (add_runner_args, build_runner, config_from_args,
-                          enable_amp)
+                          enable_amp, resolve_resume)
 from udaplug.pipelines import is_pipeline_config, run_pipeline
 from udaplug.utils import explain_unknown_types
 from udaplug.utils.known_warnings import filter_known_warnings
@@ -26,7 +26,9 @@ def parse_args(argv=None):
     parser.add_argument(
         '--resume',
         action='store_true',
-        help='resume from the latest checkpoint in the work_dir')
+        help='resume from the checkpoint saved last in the work dir (its '
+        'last_checkpoint file), also when the config sets load_from; with '
+        'none there, train from the start')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -44,7 +46,7 @@ def main(argv=None):
             return run_pipeline(cfg, amp=args.amp, launcher=cfg.launcher)
     if args.amp:
         enable_amp(cfg)
-    cfg.resume = args.resume
+    resolve_resume(cfg, args.resume)
     runner = build_runner(cfg)
     with explain_unknown_types():
         runner.train()

@@ -12,7 +12,7 @@ import pytest
 from mmengine.config import Config
 from PIL import Image
 
-from udaplug.datasets.demo import (DEMO_DEPTH_RANGE, SOURCE_STYLE,
+from udaplug.datasets.demo import (DEMO_DEPTH_RANGE, DUSK_STYLE, SOURCE_STYLE,
                                    TARGET_STYLE, make_demo_data, render_sample)
 from udaplug.datasets.label_sets import CITYSCAPES_CLASSES, CITYSCAPES_PALETTE
 from udaplug.registry import DATASETS
@@ -217,6 +217,76 @@ def test_scene_statistics_perspective_and_gap():
     assert np.mean(horizon['target']) > np.mean(horizon['source'])
 
 
+def test_dusk_target_style(tmp_path):
+    """``target_style='dusk'``: the second target domain has the same scenes
+    and classes, in darker and warmer light, without the bonnet, from a
+    higher camera; it is written in Cityscapes' formats and recorded."""
+    road, sky = (CITYSCAPES_CLASSES.index(c) for c in ('road', 'sky'))
+    stats = {}
+    for style in (TARGET_STYLE, DUSK_STYLE):
+        brightness, warmth, ego, horizon, classes = [], [], 0, [], set()
+        for i in range(12):
+            s = render_sample(np.random.default_rng([5, i]), style)
+            img = s['img'].astype(np.float64)
+            brightness.append(img.mean())
+            warmth.append(img[..., 0].mean() / img[..., 2].mean())
+            ego += int((s['label_ids'] == 1).sum())
+            classes |= set(np.unique(s['train_ids']).tolist()) - {255}
+            horizon.append(
+                np.mean([
+                    np.flatnonzero(s['train_ids'][:, c] == sky).max(initial=0)
+                    for c in range(100, 156)
+                ]))
+            assert (s['train_ids'] == road).any()
+        stats[style.name] = (np.mean(brightness), np.mean(warmth), ego,
+                             np.mean(horizon), classes)
+    real, dusk = stats['real'], stats['dusk']
+    assert dusk[0] < 0.8 * real[0]  # darker
+    assert dusk[1] > 1.2 * real[1]  # warmer (more red than blue)
+    assert real[2] > 0 and dusk[2] == 0  # no bonnet at dusk
+    assert dusk[3] < real[3]  # a higher camera: the horizon higher up
+    assert len(real[4] & dusk[4]) >= 12
+
+    root = str(tmp_path / 'dusk')
+    info = make_demo_data(
+        root,
+        seed=3,
+        num_source=1,
+        num_target_train=1,
+        num_target_val=1,
+        size=SIZE,
+        quiet=True,
+        target_style='dusk')
+    with open(osp.join(root, 'demo_info.json')) as f:
+        assert json.load(f)['target_style'] == info['target_style'] == 'dusk'
+    city = osp.join(root, 'cityscapes')
+    stem = 'val/demoburg/demoburg_000000_000000'
+    expected = render_sample(
+        np.random.default_rng([3, 2, 0]), DUSK_STYLE, SIZE)
+    np.testing.assert_array_equal(
+        read(osp.join(city, 'leftImg8bit', f'{stem}_leftImg8bit.png')),
+        expected['img'][..., ::-1])
+    np.testing.assert_array_equal(
+        read(osp.join(city, 'gtFine', f'{stem}_gtFine_labelTrainIds.png')),
+        expected['train_ids'])
+    # the source does not depend on the target's look
+    with open(osp.join(root, 'gta5', 'images', '00001.png'), 'rb') as f:
+        dusk_source = f.read()
+    make_demo_data(
+        str(tmp_path / 'real'),
+        seed=3,
+        num_source=1,
+        num_target_train=0,
+        num_target_val=0,
+        size=SIZE,
+        quiet=True)
+    with open(str(tmp_path / 'real' / 'gta5' / 'images' / '00001.png'),
+              'rb') as f:
+        assert f.read() == dusk_source
+    with pytest.raises(ValueError, match="'night' is unknown.*dusk"):
+        make_demo_data(str(tmp_path / 'e'), size=SIZE, target_style='night')
+
+
 def test_demo_uda_configs_build(demo):
     for name, depth, classes in (('uda_demo_gta5_to_cityscapes.py', False, 19),
                                  ('uda_demo_synthia_to_cityscapes.py', True,
@@ -311,7 +381,7 @@ def test_command_line(tmp_path):
         '--out',
         str(tmp_path / 'd'), '--num', '1', '--num-target-train', '1',
         '--num-target-val', '1', '--size', '48', '24', '--nproc', '1',
-        '--preview'
+        '--preview', '--target-style', 'dusk'
     ])
     source = read(str(tmp_path / 'd' / 'gta5' / 'images' / '00001.png'))
     assert source.shape == (24, 48, 3)
@@ -322,5 +392,7 @@ def test_command_line(tmp_path):
     np.testing.assert_array_equal(
         read(str(tmp_path / 'd' / 'preview.png')),
         np.concatenate([source, target], axis=1))
+    with open(str(tmp_path / 'd' / 'demo_info.json')) as f:
+        assert json.load(f)['target_style'] == 'dusk'
     with pytest.raises(ValueError, match='too small'):
         make_demo_data(str(tmp_path / 'e'), size=(8, 4))

@@ -111,6 +111,66 @@ default_hooks = dict(checkpoint=dict(interval=1000))
     assert 'disc_main' in holder['runner'].optim_wrapper
 
 
+def test_resume_continues_the_work_dir_not_load_from(tmp_path, demo_data,
+                                                     load_tool, demo_config,
+                                                     capsys):
+    """``--resume`` continues from the work dir's last checkpoint also when
+    the config sets ``load_from`` (as every pipeline stage config does);
+    mmengine alone would resume from ``load_from``, another run's
+    iteration and weights. With no checkpoint in the work dir, training
+    starts at iteration 0 from ``load_from``'s weights."""
+    body = '''
+train_cfg = dict(max_iters={iters}, val_interval=1000)
+default_hooks = dict(checkpoint=dict(interval=1))
+'''
+
+    def train(iters, work, *extra):
+        config = demo_config(
+            tmp_path,
+            demo_data,
+            body.format(iters=iters),
+            base='demo/source_only_demo.py')
+        holder = {}
+        tool = load_tool('train.py')
+        tool.build_runner = _capture(tool.build_runner, holder)
+        tool.main([config, '--work-dir', str(tmp_path / work), *extra])
+        return holder['runner']
+
+    def weights(path):
+        return torch.load(path, map_location='cpu')['state_dict']
+
+    def meta_iter(path):
+        return torch.load(path, map_location='cpu')['meta']['iter']
+
+    train(3, 'previous')
+    previous = str(tmp_path / 'previous' / 'iter_3.pth')
+    capsys.readouterr()
+    # nothing to resume in the work dir: from load_from's weights, at 0
+    runner = train(1, 'stage', '--resume', '--cfg-options',
+                   f'load_from={previous}')
+    assert 'training starts from load_from=' in capsys.readouterr().out
+    assert runner.iter == 1
+    assert meta_iter(str(tmp_path / 'stage' / 'iter_1.pth')) == 1
+
+    # one step from load_from's weights: nearer to them than the previous
+    # run's own first step from the initialisation is
+    def distance(a, b):
+        a, b = weights(a), weights(b)
+        return sum((a[k].float() - b[k].float()).norm()**2 for k in a
+                   if a[k].is_floating_point())**0.5
+
+    ours = str(tmp_path / 'stage' / 'iter_1.pth')
+    assert distance(ours, previous) < 0.7 * distance(
+        str(tmp_path / 'previous' / 'iter_1.pth'), previous)
+    # from the work dir's iteration 1, not load_from's iteration 3
+    runner = train(2, 'stage', '--resume', '--cfg-options',
+                   f'load_from={previous}')
+    assert 'resuming from ' + str(tmp_path / 'stage' / 'iter_1.pth') in \
+        capsys.readouterr().out
+    assert runner.iter == 2
+    assert meta_iter(str(tmp_path / 'stage' / 'iter_2.pth')) == 2
+
+
 def test_missing_data_root_names_path_and_converter(tmp_path, load_tool):
     train = load_tool('train.py')
     missing = str(tmp_path / 'no_gta5_here')

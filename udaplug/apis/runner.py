@@ -15,8 +15,8 @@ from mmengine.runner import Runner
 
 from udaplug.registry import RUNNERS
 from udaplug.utils import (check_config_path, explain_unknown_types,
-                           register_all_modules, unique_run_name,
-                           with_mmengine_checkpoint_io)
+                           last_checkpoint, register_all_modules,
+                           unique_run_name, with_mmengine_checkpoint_io)
 
 AMP_WRAPPER = 'MixedPrecisionOptimWrapper'
 
@@ -281,6 +281,43 @@ def expand_param_scheduler(cfg: Config) -> None:
         key: copy.deepcopy(schedulers.get(key, default))
         for key in keys
     }
+
+
+def resolve_resume(cfg: Config, resume: bool) -> Optional[str]:
+    """``tools/train.py --resume``: continue from the checkpoint saved last
+    in ``cfg.work_dir`` (:func:`udaplug.utils.last_checkpoint`), returned.
+
+    mmengine's runner resumes from ``load_from`` instead whenever a config
+    sets it, and every stage config a pipeline writes does (the previous
+    stage's checkpoint, its initial weights): ``--resume`` would restart
+    the stage from another run's weights, iteration and optimizer state,
+    and re-initialise the networks that checkpoint lacks. Here
+    ``load_from`` becomes the work dir's last checkpoint; with none there,
+    training starts afresh (from ``load_from`` as initial weights, if set),
+    and the log says which."""
+    cfg.resume = False
+    if not resume:
+        return None
+    latest = last_checkpoint(cfg.work_dir)
+    if latest is None:
+        start = (f'load_from={cfg.load_from} as initial weights'
+                 if cfg.get('load_from') else 'the model\'s initialisation')
+        print_log(
+            f'--resume: no checkpoint in {cfg.work_dir} (its last_checkpoint '
+            f'file is missing or names no existing file); training starts '
+            f'from {start}',
+            logger='current',
+            level=logging.WARNING)
+        return None
+    if cfg.get('load_from') and cfg.load_from != latest:
+        print_log(
+            f'--resume: resuming from {latest}, the last checkpoint in '
+            f'{cfg.work_dir}; the config\'s load_from ({cfg.load_from}) '
+            'is not used',
+            logger='current')
+    cfg.resume = True
+    cfg.load_from = latest
+    return latest
 
 
 def build_runner(cfg: Config) -> Runner:

@@ -30,9 +30,10 @@ loading, mmseg's ``init_model`` and ``MMSegInferencer`` read them with no
 allow-list at all; udaplug converts them back when it resumes. The
 allow-list above remains for checkpoints written by mmengine itself.
 """
+import os.path as osp
 from contextlib import contextmanager
 from functools import wraps
-from typing import Iterator
+from typing import Iterator, Optional
 
 import numpy as np
 import torch
@@ -167,3 +168,21 @@ def with_mmengine_checkpoint_io(runner):
         wrapped._mmengine_checkpoint_io = True
         setattr(runner, name, wrapped)
     return runner
+
+
+def last_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint mmengine's CheckpointHook saved last in ``work_dir``
+    (from its ``last_checkpoint`` file), or None. The file holds an
+    absolute path: after the work dir was moved, the checkpoint of that
+    name in ``work_dir`` is the one."""
+    path = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        ckpt = f.read().strip()
+    if not ckpt:
+        return None
+    if osp.isfile(ckpt):
+        return ckpt
+    moved = osp.join(work_dir, osp.basename(ckpt))
+    return moved if osp.isfile(moved) else None

@@ -43,13 +43,13 @@ converters, preview).
 from .render import render_sample
 from .scenes import sample_scene
 from .styles import (DEFAULT_SIZE, DEMO_CITIES, DEMO_DEPTH_RANGE,
-                     DEMO_MAX_DEPTH_CM, EGO_VEHICLE, LANE_MARKING,
-                     SOURCE_STYLE, TARGET_STYLE, DomainStyle)
+                     DEMO_MAX_DEPTH_CM, DUSK_STYLE, EGO_VEHICLE, LANE_MARKING,
+                     SOURCE_STYLE, TARGET_STYLE, TARGET_STYLES, DomainStyle)
 from .writers import make_demo_data, write_preview
 
 __all__ = [
     'DEFAULT_SIZE', 'DEMO_CITIES', 'DEMO_DEPTH_RANGE', 'DEMO_MAX_DEPTH_CM',
-    'EGO_VEHICLE', 'LANE_MARKING', 'SOURCE_STYLE', 'TARGET_STYLE',
-    'DomainStyle', 'make_demo_data', 'render_sample', 'sample_scene',
-    'write_preview'
+    'DUSK_STYLE', 'EGO_VEHICLE', 'LANE_MARKING', 'SOURCE_STYLE',
+    'TARGET_STYLE', 'TARGET_STYLES', 'DomainStyle', 'make_demo_data',
+    'render_sample', 'sample_scene', 'write_preview'
 ]

@@ -101,3 +101,40 @@ TARGET_STYLE = DomainStyle(
     noise=0.015,
     gamma=(0.85, 1.15),
     ego_hood=True)
+
+
+def _dusk_colour(rgb: Tuple[int, int, int]) -> Tuple[int, int, int]:
+    """A colour of the "real" palette in late-evening light: darker and
+    warmer (red kept most, blue least)."""
+    r, g, b = rgb
+    return (min(255, int(0.75 * r + 12)), int(0.62 * g + 4), int(0.5 * b))
+
+
+#: A second "real" target domain for checking that a method is not fitted
+#: to the first (``tools/make_demo_data.py --target-style dusk``): the same
+#: scenes and classes in a darker, warmer light under a hazy orange-grey
+#: sky, with more sensor noise, grain and vignetting, stronger blur, no
+#: cast shadows and no bonnet, seen from a higher camera (a van's).
+DUSK_STYLE = DomainStyle(
+    name='dusk',
+    camera_height=(1.7, 2.1),
+    horizon=(0.38, 0.48),
+    palette=dict(
+        {
+            name: _dusk_colour(rgb)
+            for name, rgb in TARGET_STYLE.palette.items()
+        },
+        sky=(150, 122, 112),
+        light=(70, 60, 40)),
+    grain=0.08,
+    blotches=0.08,
+    shadows=0,
+    light_gradient=0.15,
+    vignette=0.35,
+    blur=0.9,
+    noise=0.03,
+    gamma=(1.05, 1.3),
+    ego_hood=False)
+
+#: The target looks ``make_demo_data(target_style=...)`` can write, by name.
+TARGET_STYLES = dict(cityscapes=TARGET_STYLE, dusk=DUSK_STYLE)

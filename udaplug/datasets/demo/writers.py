@@ -13,7 +13,7 @@ from ..converters import (convert_cityscapes, convert_gta5, convert_synthia,
 from ..label_sets import CITYSCAPES_ID_COLOURS
 from .render import render_sample
 from .styles import (DEFAULT_SIZE, DEMO_CITIES, DEMO_DEPTH_RANGE, SOURCE_STYLE,
-                     TARGET_STYLE)
+                     TARGET_STYLES)
 
 
 def _write_rgb(path: str, rgb: np.ndarray) -> None:
@@ -49,12 +49,13 @@ def _write_target(out: str, split: str, index: int, sample: dict) -> None:
 
 
 def _make_one(job: tuple) -> None:
-    out, seed, kind, stream, i, size = job
+    out, seed, kind, stream, i, size, target_style = job
     rng = np.random.default_rng([seed, stream, i])
     if kind == 'source':
         _write_source(out, i, render_sample(rng, SOURCE_STYLE, size))
     else:
-        _write_target(out, kind, i, render_sample(rng, TARGET_STYLE, size))
+        _write_target(out, kind, i,
+                      render_sample(rng, TARGET_STYLES[target_style], size))
 
 
 def make_demo_data(out: str = 'data/demo',
@@ -65,13 +66,19 @@ def make_demo_data(out: str = 'data/demo',
                    size: Tuple[int, int] = DEFAULT_SIZE,
                    convert: bool = True,
                    nproc: int = 1,
-                   quiet: bool = False) -> dict:
+                   quiet: bool = False,
+                   target_style: str = 'cityscapes') -> dict:
     """Generate the demo domain pair under ``out`` (see the module doc).
 
     Deterministic for a given ``seed``, counts and ``size`` (width,
     height), whatever ``nproc`` (each image has its own random stream).
     With ``convert`` the GTA5, SYNTHIA and Cityscapes converters run
     afterwards (and an error is raised if they report a problem).
+    ``target_style`` names the target's look (a key of
+    :data:`~.styles.TARGET_STYLES`): ``'cityscapes'``, the demo pair's
+    target, or ``'dusk'``, a second target domain of the same scenes and
+    classes in other light, to check that a method is not fitted to the
+    first. Either is written in Cityscapes' layout and formats.
 
     Returns:
         dict: What was written (also saved as ``out/demo_info.json``).
@@ -80,10 +87,15 @@ def make_demo_data(out: str = 'data/demo',
     if width < 32 or height < 16:
         raise ValueError(f'demo image size {size} is too small (at least '
                          '32x16)')
+    if target_style not in TARGET_STYLES:
+        raise ValueError(f'demo target style {target_style!r} is unknown; '
+                         f'choose one of {sorted(TARGET_STYLES)}')
     size = (int(width), int(height))
-    jobs = [(out, seed, 'source', 0, i, size) for i in range(num_source)]
-    jobs += [(out, seed, 'train', 1, i, size) for i in range(num_target_train)]
-    jobs += [(out, seed, 'val', 2, i, size) for i in range(num_target_val)]
+    jobs = [(out, seed, kind, stream, i, size, target_style)
+            for kind, stream, num in (('source', 0, num_source),
+                                      ('train', 1, num_target_train),
+                                      ('val', 2, num_target_val))
+            for i in range(num)]
     run_tasks(_make_one, jobs, nproc, quiet)
     info = dict(
         seed=seed,
@@ -92,7 +104,7 @@ def make_demo_data(out: str = 'data/demo',
         num_target_train=num_target_train,
         num_target_val=num_target_val,
         source_styles=['gta5', 'synthia'],
-        target_style='cityscapes',
+        target_style=target_style,
         depth_unit='cm',
         depth_range=list(DEMO_DEPTH_RANGE),
         cities=DEMO_CITIES)

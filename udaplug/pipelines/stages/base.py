@@ -157,24 +157,6 @@ def config_fingerprint(cfg: Config) -> Any:
     return json.loads(json.dumps(data, sort_keys=True, default=repr))
 
 
-def last_checkpoint(work_dir: str) -> Optional[str]:
-    """The checkpoint mmengine's CheckpointHook saved last in ``work_dir``
-    (from its ``last_checkpoint`` file), or None. The file holds an
-    absolute path: after the work dir was moved, the checkpoint of that
-    name in ``work_dir`` is the one."""
-    path = osp.join(work_dir, 'last_checkpoint')
-    if not osp.isfile(path):
-        return None
-    with open(path) as f:
-        ckpt = f.read().strip()
-    if not ckpt:
-        return None
-    if osp.isfile(ckpt):
-        return ckpt
-    moved = osp.join(work_dir, osp.basename(ckpt))
-    return moved if osp.isfile(moved) else None
-
-
 class WriterStage(BaseStage):
     """Base of the offline stages: a trained model (``config`` +
     ``checkpoint``) writes a dataset derived from ``dataset`` into the

@@ -7,9 +7,9 @@ import torch
 from mmengine.dist import barrier
 
 from udaplug.registry import STAGES
+from udaplug.utils import last_checkpoint
 from ..offline import on_main_process, replace_path_in_file
-from .base import (BaseStage, config_fingerprint, last_checkpoint,
-                   merge_cfg_options)
+from .base import BaseStage, config_fingerprint, merge_cfg_options
 
 STAGE_CONFIG = 'stage_config.py'
 
