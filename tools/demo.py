@@ -320,13 +320,17 @@ def _train_and_test(method: Method, cfg, work_dir: str, args, times: dict,
         times['test'] = _elapsed(start)
         return dict(
             metrics=metrics, show_dir=show_dir, meta=_dataset_meta(runner))
-    # a pipeline config: every stage as written, then the last trained
-    # model on the val split
-    if args.data_root != DEFAULT_DATA_ROOT or args.iters is not None:
+    # a pipeline config: every stage as written (its datasets moved from
+    # DEFAULT_DATA_ROOT to --data-root), then the last trained model on the
+    # val split
+    if args.iters is not None:
         raise SystemExit(
-            f'demo: {method.config} is a pipeline config: its stages read '
-            f'{DEFAULT_DATA_ROOT} and train for their configs\' iterations; '
-            'run it without --data-root/--iters')
+            f'demo: {method.config} is a pipeline config: its stages train '
+            'for their configs\' iterations; run it without --iters')
+    if osp.normpath(args.data_root) != DEFAULT_DATA_ROOT:
+        cfg.data_roots = {
+            **(cfg.get('data_roots') or {}), DEFAULT_DATA_ROOT: args.data_root
+        }
     try:
         from udaplug.pipelines import run_pipeline
     except ImportError as err:

@@ -185,6 +185,9 @@ BAD = [
      "stage_cfg_options = dict(load_from='@a.file')", PipelineConfigError,
      r'stage_cfg_options\.load_from = "@a\.file": references are resolved '
      r"in a stage's own settings only"),
+    ("stages = [dict(type='AddStage', name='a', value=1)]\n"
+     "data_roots = 'data/demo_dusk'", PipelineConfigError,
+     r"data_roots must be a dict of data-root prefixes.*'data/demo_dusk'"),
 ]
 
 
@@ -266,6 +269,60 @@ def test_train_stage_settings(repo_root, tmp_path):
     assert got.optim_wrapper.segmentor.type == 'MixedPrecisionOptimWrapper'
     assert got.default_hooks.checkpoint.save_last is True
     assert got.work_dir == osp.join(str(tmp_path), 'train')
+
+
+def test_data_roots_move_every_dataset_a_stage_loads(repo_root, tmp_path):
+    """``data_roots``: the datasets of every config a stage loads (a train
+    stage's config, a writer stage's model and dataset configs) move from
+    the old prefix to the new folder; a config already moved (a stage
+    config read back) is unchanged."""
+    from udaplug.apis import set_data_roots, visit_dataloaders
+    from udaplug.pipelines import PipelineRunner, StageContext
+    configs = osp.join(repo_root, 'configs')
+    moved = str(tmp_path / 'dusk')
+    cfg = Config(
+        dict(
+            stages=[
+                dict(
+                    type='TrainStage',
+                    name='train',
+                    config=osp.join(configs, 'demo',
+                                    'self_training_demo.py').replace(
+                                        'self_training_demo',
+                                        'source_only_demo')),
+                dict(
+                    type='PseudoLabelStage',
+                    name='labels',
+                    config=osp.join(configs, 'demo', 'source_only_demo.py'),
+                    checkpoint='unused.pth',
+                    dataset=osp.join(configs, '_base_', 'datasets',
+                                     'uda_demo_gta5_to_cityscapes.py')),
+            ],
+            data_roots={'data/demo': moved},
+            work_dir=str(tmp_path / 'work')))
+    runner = PipelineRunner(cfg)
+
+    def roots(stage_cfg):
+        found = []
+        visit_dataloaders(
+            stage_cfg, lambda node: found.append(node['data_root'])
+            if 'data_root' in node else None)
+        return found
+
+    stages = []
+    for node in runner.nodes:
+        stage = node.cls(**node.settings)
+        stage.setup(StageContext(runner, node, node.name))
+        stages.append(stage)
+    train, labels = stages
+    found = roots(train.cfg)
+    assert len(found) >= 3, found
+    assert all(r.startswith(moved + '/') for r in found), found
+    assert labels.dataset_cfg['data_root'] == moved + '/cityscapes'
+    assert all(r.startswith(moved + '/') for r in roots(labels.cfg))
+    again = Config(train.cfg.to_dict())
+    set_data_roots(again, {'data/demo': moved + '/demo'})
+    assert roots(again) == found
 
 
 def test_deleted_output_of_a_finished_stage(stage_module, tmp_path):

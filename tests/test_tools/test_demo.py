@@ -178,7 +178,8 @@ def test_pipeline_method_tests_its_last_trained_stage(tmp_path, demo_data,
         build_runner(stage_cfg).train()
         dumped = osp.join(stage_cfg.work_dir, 'stage_config.py')
         stage_cfg.dump(dumped)
-        ran.append((cfg.filename, dict(cfg.stage_cfg_options)))
+        ran.append((cfg.filename, dict(cfg.get('stage_cfg_options')
+                                       or {}), cfg.get('data_roots')))
         return [
             dict(
                 key='train',
@@ -200,11 +201,17 @@ def test_pipeline_method_tests_its_last_trained_stage(tmp_path, demo_data,
         '--methods', 'two_stages', '--work-dir', 'work', '--cfg-options',
         'randomness.seed=3'
     ])
-    assert ran == [(str(pipeline), {'randomness.seed': 3})]
+    assert ran == [(str(pipeline), {'randomness.seed': 3}, None)]
     assert results[0]['miou'] == results[0]['metrics']['mIoU']
     assert os.listdir(results[0]['show_dir'])
     assert osp.isfile(osp.join('work', 'comparison.png'))
-    with pytest.raises(SystemExit, match='pipeline config'):
+    # --data-root: the pipeline's datasets move there (data_roots)
+    demo.main([
+        '--methods', 'two_stages', '--work-dir', 'work2', '--data-root',
+        demo_data
+    ])
+    assert ran[-1][2] == {'data/demo': demo_data}
+    with pytest.raises(SystemExit, match='pipeline config.*--iters'):
         demo.main(['--methods', 'two_stages', '--iters', '3'])
 
 

@@ -144,14 +144,21 @@ def visit_dataloaders(cfg: Config, visit: Callable[[dict], None]) -> None:
 
 def set_data_roots(cfg: Config, roots: Dict[str, str]) -> None:
     """Replace the prefix ``old`` of every dataset's ``data_root`` by
-    ``roots[old]`` (e.g. ``{'data/demo': '/tmp/demo'}``)."""
+    ``roots[old]`` (e.g. ``{'data/demo': '/tmp/demo'}``). A root already
+    in a new folder is left as it is, so applying it twice changes
+    nothing."""
+
+    def under(root, folder):
+        return root == folder or root.startswith(folder.rstrip('/') + '/')
 
     def visit(node):
         root = node.get('data_root')
         if not isinstance(root, str):
             return
+        if any(under(root, new) for new in roots.values()):
+            return
         for old, new in roots.items():
-            if root == old or root.startswith(old.rstrip('/') + '/'):
+            if under(root, old):
                 node['data_root'] = new + root[len(old):]
                 return
 

@@ -35,8 +35,9 @@ SUMMARY = 'pipeline_outputs.json'
 WORK_DIR_TOKEN = '${pipeline_work_dir}'
 #: Top-level keys of a pipeline config (besides helper variables whose name
 #: starts with ``_``); the last four are set by the tools.
-PIPELINE_KEYS = ('stages', 'work_dir', 'stage_cfg_options', 'custom_imports',
-                 'default_scope', 'launcher', 'env_cfg', 'resume')
+PIPELINE_KEYS = ('stages', 'work_dir', 'stage_cfg_options', 'data_roots',
+                 'custom_imports', 'default_scope', 'launcher', 'env_cfg',
+                 'resume')
 
 
 class PipelineConfigError(ValueError):
@@ -155,9 +156,13 @@ class StageContext:
             raise type(err)(f'stage "{self.key}": {err}') from None
 
     def load_config(self, path: str, cfg_options: Optional[dict] = None):
-        """Load a config file of the stage (see :meth:`config_path`) and
-        merge ``cfg_options`` into it."""
+        """Load a config file of the stage (see :meth:`config_path`), move
+        its datasets to the pipeline's ``data_roots`` and merge
+        ``cfg_options`` into it."""
         cfg = Config.fromfile(self.config_path(path))
+        if self.pipeline.data_roots:
+            from udaplug.apis import set_data_roots
+            set_data_roots(cfg, self.pipeline.data_roots)
         merge_cfg_options(cfg, cfg_options)
         return cfg
 
@@ -202,6 +207,7 @@ class PipelineRunner:
         self.launcher = launcher or cfg.get('launcher', 'none') or 'none'
         self.amp = amp
         self.stage_cfg_options = plain(cfg.get('stage_cfg_options') or {})
+        self.data_roots = plain(cfg.get('data_roots') or {})
         self._check_keys()
         self.nodes = self._build_nodes(cfg.stages, 'stages')
         self._check_names_and_references()
@@ -230,6 +236,13 @@ class PipelineRunner:
                 f'non-empty list of stage dicts, got {stages!r}')
         if not isinstance(self.stage_cfg_options, dict):
             raise PipelineConfigError('stage_cfg_options must be a dict')
+        if not isinstance(self.data_roots, dict) or not all(
+                isinstance(old, str) and isinstance(new, str) and old
+                for old, new in self.data_roots.items()):
+            raise PipelineConfigError(
+                'data_roots must be a dict of data-root prefixes to the '
+                'folders that replace them, e.g. dict(data/demo='
+                f'\'data/demo_dusk\'), got {self.data_roots!r}')
         for path, ref in iter_references(self.stage_cfg_options):
             raise PipelineConfigError(
                 f'stage_cfg_options.{path} = "{ref.text}": references are '
