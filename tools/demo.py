@@ -21,6 +21,7 @@ that adapts names its ``baseline``, the source-only config with the same
 segmentor, initialisation and schedule, which is then trained too.
 """
 import argparse
+import contextlib
 import logging
 import os
 import os.path as osp
@@ -338,7 +339,21 @@ def _train_and_test(method: Method, cfg, work_dir: str, args, times: dict,
                          f'(stages), which needs udaplug.pipelines: {err}')
     cfg.work_dir = work_dir
     start = _timer()
-    summary = run_pipeline(cfg)
+    if args.verbose:
+        summary = run_pipeline(cfg)
+    else:
+        # the stages' runners log to the console they find when they are
+        # built: here a file in the work dir (their own log files as usual),
+        # left open, as their loggers outlive the pipeline
+        os.makedirs(work_dir, exist_ok=True)
+        console = osp.join(work_dir, 'console.log')
+        print(
+            f'  {method.title}: running its stages (console output in '
+            f'{console})',
+            flush=True)
+        log = open(console, 'a', buffering=1)
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            summary = run_pipeline(cfg)
     times['train'] = _elapsed(start)
     trained = [s for s in summary if 'checkpoint' in s.get('outputs', {})]
     if not trained:

@@ -153,7 +153,7 @@ def test_list_prints_every_method(capsys):
 
 
 def test_pipeline_method_tests_its_last_trained_stage(tmp_path, demo_data,
-                                                      monkeypatch):
+                                                      monkeypatch, capsys):
     """A pipeline config (stages) runs through udaplug.pipelines'
     run_pipeline; the model of its last train stage is tested."""
     demo = _demo()
@@ -202,6 +202,12 @@ def test_pipeline_method_tests_its_last_trained_stage(tmp_path, demo_data,
         'randomness.seed=3'
     ])
     assert ran == [(str(pipeline), {'randomness.seed': 3}, None)]
+    # the stages' console output goes to a file, not to the demo's console
+    printed = capsys.readouterr().out
+    assert 'console output in' in printed and 'System environment' not in \
+        printed
+    with open(osp.join('work', 'two_stages', 'console.log')) as f:
+        assert 'System environment' in f.read()
     assert results[0]['miou'] == results[0]['metrics']['mIoU']
     assert os.listdir(results[0]['show_dir'])
     assert osp.isfile(osp.join('work', 'comparison.png'))
