@@ -96,6 +96,75 @@ def test_images_are_the_model_translation(setup):
     np.testing.assert_allclose(written[..., ::-1], expected, atol=1)
 
 
+def test_generator_gets_the_labels_of_its_class_selection(
+        setup, tmp_path, one_iteration_cfg, load_tool):
+    """A source read with a class selection (``metainfo`` classes, so
+    mmseg's ``label_map`` renumbers the label files' values): G_img gets the
+    labels in the 13-class space it was trained in, while the written label
+    files keep the source files' values."""
+    from udaplug.datasets.label_sets import SYNTHIA13_CLASSES
+    cfg = one_iteration_cfg(
+        setup['cfg'],
+        str(tmp_path / 'work'),
+        dict(
+            source=osp.join(setup['demo'], 'synthia'),
+            target=osp.join(setup['demo'], 'cityscapes'),
+            val=osp.join(setup['demo'], 'cityscapes')),
+        num_classes=13)
+    source = cfg.train_dataloader.dataset.source
+    source.metainfo = dict(classes=list(SYNTHIA13_CLASSES))
+    path = str(tmp_path / 'synthia13.py')
+    cfg.dump(path)
+    torch.manual_seed(1)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    ckpt = str(tmp_path / 'model.pth')
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
+    out = str(tmp_path / 'out')
+    load_tool('translate.py').main(
+        [path, ckpt, '--out', out, '--device', 'cpu'])
+
+    plain_source = dict(source.to_dict())
+    plain_source['pipeline'] = [
+        t for t in plain_source['pipeline'] if t['type'] != 'RandomFlip'
+    ]
+    dataset = DATASETS.build(plain_source)
+    sample = dataset[0]
+    labels = sample['data_samples'].gt_sem_seg.data
+    assert labels.max() < 13 or labels.max() == 255  # model space
+    file_labels = _read(
+        osp.join(setup['demo'], 'synthia', 'GT', 'LABELS',
+                 '0000000_labelTrainIds.png'))
+    # the fixture has classes the selection renumbers or drops
+    assert (file_labels[file_labels < 255] >= 13).any()
+    model.eval()
+    data = model.data_preprocessor(pseudo_collate([sample]), True)
+    with torch.no_grad():
+        rgb = model.translate_source(data['inputs'], data['data_samples'])
+    expected = (rgb[0].permute(1, 2, 0).numpy() * 255).round()
+    written = _read(osp.join(out, 'images', '0000000.png'))
+    np.testing.assert_allclose(written[..., ::-1], expected, atol=1)
+    np.testing.assert_array_equal(
+        _read(osp.join(out, 'labels', '0000000_labelTrainIds.png')),
+        file_labels)
+
+
+def test_model_space_lut():
+    """File values -> class indices: reduce_zero_label first, then the
+    class selection's label_map, as mmseg's LoadAnnotations does."""
+    from udaplug.pipelines.offline import model_space_lut
+
+    class Dataset:
+        metainfo = dict(label_map={0: 255, 1: 0, 2: 1}, reduce_zero_label=True)
+
+    lut = model_space_lut(Dataset())
+    # 0 -> 255 (zero label); 1 -> 0 -> 255; 2 -> 1 -> 0; 3 -> 2 -> 1;
+    # 4 -> 3 (not in the map: kept); 255 -> 255
+    assert lut[[0, 1, 2, 3, 4, 255]].tolist() == [255, 255, 0, 1, 3, 255]
+    Dataset.metainfo = dict(label_map=None)
+    assert np.array_equal(model_space_lut(Dataset()), np.arange(256))
+
+
 def test_written_config_reads_back(setup):
     cfg = Config.fromfile(osp.join(setup['out'], 'translated_source.py'))
     dataset_cfg = cfg.translated_source

@@ -157,6 +157,43 @@ class _Samples(torch.utils.data.Dataset):
         return idx, self.dataset.pipeline(info)
 
 
+def model_space_lut(dataset) -> np.ndarray:
+    """``lut[v]``: the class index the dataset's pipeline gives label-file
+    value ``v`` (``reduce_zero_label``, then the metainfo class selection's
+    ``label_map``, as mmseg's ``LoadAnnotations`` applies them; 255 stays
+    255). The inverse of the labels :func:`sample_batches` returns with
+    ``file_space_labels=True``."""
+    meta = dataset.metainfo
+    values = np.arange(256)
+    if meta.get('reduce_zero_label', False):
+        values = np.where(values == 0, 255, values - 1)
+        values[255] = 255
+    lut = values.copy()
+    for old, new in (meta.get('label_map') or {}).items():
+        lut[values == old] = new
+    return lut.astype(np.int64)
+
+
+def in_model_space(data_samples: Sequence, lut: np.ndarray) -> list:
+    """Copies of ``data_samples`` whose ``gt_sem_seg`` (label-file values,
+    see :func:`sample_batches`) is mapped through ``lut``
+    (:func:`model_space_lut`); the samples themselves when ``lut`` is the
+    identity."""
+    if np.array_equal(lut, np.arange(256)):
+        return list(data_samples)
+    out = []
+    for sample in data_samples:
+        sample, field = sample.clone(), sample.gt_sem_seg
+        labels = field.data
+        table = torch.as_tensor(lut, device=labels.device)
+        # a new field: the clone shares the original's fields
+        sample.gt_sem_seg = type(field)(
+            metainfo=field.metainfo,
+            data=table[labels.long()].to(labels.dtype))
+        out.append(sample)
+    return out
+
+
 def _collate(batch):
     indices = [idx for idx, _ in batch]
     return indices, pseudo_collate([sample for _, sample in batch])

@@ -38,7 +38,8 @@ check_translated_dataset`).
 Model interface: a udaplug model whose ``can_translate_source`` is true and
 whose ``translate_source(inputs, data_samples)`` returns (N, 3, H, W) RGB in
 [0, 1] for the data preprocessor's output of a batch of source samples
-(with ``training=True``, so labels and depth are padded alike).
+(with ``training=True``, so labels and depth are padded alike; the labels in
+the model's class space, as in training).
 
 Under ``torchrun`` every process translates its share of the images
 (every world-size-th); the main process writes the dataset config and the
@@ -56,9 +57,10 @@ from mmengine.logging import print_log
 from udaplug.datasets.checks import pipeline_loads_labels
 from udaplug.registry import DATASETS
 from .offline import (build_dataset, deterministic_pipeline, image_stem,
-                      load_model, on_main_process, plain, progress,
-                      rank_indices, read_json, resolve_device, sample_batches,
-                      type_name, write_dataset_config, write_json, write_png)
+                      in_model_space, load_model, model_space_lut,
+                      on_main_process, plain, progress, rank_indices,
+                      read_json, resolve_device, sample_batches, type_name,
+                      write_dataset_config, write_json, write_png)
 
 TRANSLATE_INFO = 'translate_info.json'
 TRANSLATED_DATASET_FILE = 'translated_source.py'
@@ -211,6 +213,7 @@ def translate_dataset(cfg,
             'dataset=...), or add LoadAnnotations to the source pipeline.')
     dataset = build_dataset(read_cfg)
     depth_loader = _depth_loader(dataset)
+    to_model = model_space_lut(dataset)
     total = len(dataset) if max_images is None else min(
         len(dataset), max_images)
     stems = [
@@ -244,7 +247,11 @@ def translate_dataset(cfg,
             dataset, indices, batch_size, num_workers, file_space_labels=True):
         data = model.data_preprocessor(batch, True)
         with torch.no_grad():
-            rgb = model.translate_source(data['inputs'], data['data_samples'])
+            # the labels are written as read from the files, but the model
+            # (GIO-Ada's G_img takes them as input) gets them in the class
+            # space it was trained in
+            rgb = model.translate_source(
+                data['inputs'], in_model_space(data['data_samples'], to_model))
         for k, idx in enumerate(batch_indices):
             _write_sample(out, stems[idx], rgb[k], data['data_samples'][k],
                           depth_loader)
