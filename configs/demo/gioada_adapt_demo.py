@@ -13,9 +13,10 @@
 # Same method, losses, loss weights and optimiser as configs/gioada_synthia.py
 # (paper Sec. 3.5) on the data of
 # configs/_base_/datasets/uda_demo_synthia_to_cityscapes.py, shrunk to train
-# on a CPU in a few minutes: images at 128x64, a narrow VGG-16 (16 instead of
-# 64 base channels, 128-channel fc6/fc7), a narrow CycleGAN generator (16
-# base channels, 3 residual blocks) and narrow PatchGANs (16 base channels).
+# on one CPU core in about half an hour: images at 128x64, a narrow VGG-16
+# (16 instead of 64 base channels, 128-channel fc6/fc7), a narrow CycleGAN
+# generator (16 base channels, 3 residual blocks) and narrow PatchGANs (16
+# base channels).
 # Not a reproduction of the paper.
 #
 # Initialisation. The paper starts the task network from ImageNet weights
@@ -57,15 +58,20 @@ model = dict(
 # iteration.
 train_dataloader = dict(batch_size=1)
 
-# 5 epochs of the demo's 200 source images, one per iteration, after the
+# 50 epochs of the demo's 200 source images, one per iteration, after the
 # 10-epoch source-only warm-up of gioada_warmup_demo.py (its checkpoint is
-# `load_from` in gioada_demo.py).
+# `load_from` in gioada_demo.py). The paper trains 10 epochs of its full
+# source set (Sec. 3.5: 9,400 SYNTHIA or 21,260 Virtual KITTI images, so
+# about 100k-200k iterations); 10 epochs of the 200 demo images are 2,000
+# iterations, after which G_img's translations are still a coloured lattice
+# over a blurred scene. They lose the lattice and take on the target's
+# look between 5,000 and 10,000 iterations (docs/gioada.md, "Demo").
 source_size = 200
-max_iters = 5 * source_size  # 1,000 iterations
+max_iters = 50 * source_size  # 10,000 iterations
 train_cfg = dict(
     type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(
-    logger=dict(interval=50), checkpoint=dict(interval=max_iters))
+    logger=dict(interval=100), checkpoint=dict(interval=max_iters))
 custom_hooks = [
-    dict(type='TranslationVisualizationHook', interval=200, out_dir='vis')
+    dict(type='TranslationVisualizationHook', interval=1000, out_dir='vis')
 ]
