@@ -150,17 +150,17 @@ def test_generator_gets_the_labels_of_its_class_selection(
 
 
 def test_model_space_lut():
-    """File values -> class indices: reduce_zero_label first, then the
-    class selection's label_map, as mmseg's LoadAnnotations does."""
+    """Labels read without the class selection -> class indices: the
+    selection's label_map, nothing else (reduce_zero_label is applied when
+    the labels are read, before the map)."""
     from udaplug.pipelines.offline import model_space_lut
 
     class Dataset:
         metainfo = dict(label_map={0: 255, 1: 0, 2: 1}, reduce_zero_label=True)
 
     lut = model_space_lut(Dataset())
-    # 0 -> 255 (zero label); 1 -> 0 -> 255; 2 -> 1 -> 0; 3 -> 2 -> 1;
-    # 4 -> 3 (not in the map: kept); 255 -> 255
-    assert lut[[0, 1, 2, 3, 4, 255]].tolist() == [255, 255, 0, 1, 3, 255]
+    # 0 -> 255, 1 -> 0, 2 -> 1; 3 (not in the map) and 255 stay
+    assert lut[[0, 1, 2, 3, 255]].tolist() == [255, 0, 1, 3, 255]
     Dataset.metainfo = dict(label_map=None)
     assert np.array_equal(model_space_lut(Dataset()), np.arange(256))
 

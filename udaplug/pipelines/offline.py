@@ -158,25 +158,22 @@ class _Samples(torch.utils.data.Dataset):
 
 
 def model_space_lut(dataset) -> np.ndarray:
-    """``lut[v]``: the class index the dataset's pipeline gives label-file
-    value ``v`` (``reduce_zero_label``, then the metainfo class selection's
-    ``label_map``, as mmseg's ``LoadAnnotations`` applies them; 255 stays
-    255). The inverse of the labels :func:`sample_batches` returns with
-    ``file_space_labels=True``."""
-    meta = dataset.metainfo
-    values = np.arange(256)
-    if meta.get('reduce_zero_label', False):
-        values = np.where(values == 0, 255, values - 1)
-        values[255] = 255
-    lut = values.copy()
-    for old, new in (meta.get('label_map') or {}).items():
-        lut[values == old] = new
-    return lut.astype(np.int64)
+    """``lut[v]``: the class index that the dataset's metainfo class
+    selection (mmseg's ``label_map``) gives label value ``v`` as
+    :func:`sample_batches` returns it with ``file_space_labels=True``
+    (``label_map`` left out; ``reduce_zero_label``, which mmseg's
+    ``LoadAnnotations`` applies first, already applied). Values the map
+    does not name, 255 included, stay."""
+    lut = np.arange(256)
+    for old, new in (dataset.metainfo.get('label_map') or {}).items():
+        lut[old] = new
+    return lut
 
 
 def in_model_space(data_samples: Sequence, lut: np.ndarray) -> list:
-    """Copies of ``data_samples`` whose ``gt_sem_seg`` (label-file values,
-    see :func:`sample_batches`) is mapped through ``lut``
+    """Copies of ``data_samples`` whose ``gt_sem_seg`` (read with
+    ``file_space_labels=True``, see :func:`sample_batches`) is mapped
+    through ``lut``
     (:func:`model_space_lut`); the samples themselves when ``lut`` is the
     identity."""
     if np.array_equal(lut, np.arange(256)):
