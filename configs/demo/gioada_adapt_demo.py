@@ -60,12 +60,13 @@ train_dataloader = dict(batch_size=1)
 
 # 50 epochs of the demo's 200 source images, one per iteration, after the
 # 10-epoch source-only warm-up of gioada_warmup_demo.py (its checkpoint is
-# `load_from` in gioada_demo.py). The paper trains 10 epochs of its full
-# source set (Sec. 3.5: 9,400 SYNTHIA or 21,260 Virtual KITTI images, so
-# about 100k-200k iterations); 10 epochs of the 200 demo images are 2,000
-# iterations, after which G_img's translations are still a coloured lattice
-# over a blurred scene. They lose the lattice and take on the target's
-# look between 5,000 and 10,000 iterations (docs/gioada.md, "Demo").
+# `load_from` in gioada_demo.py). The paper trains 10 epochs (Sec. 3.5) of
+# its full source set (Sec. 4.1: 9,400 SYNTHIA or 21,260 Virtual KITTI
+# images, so about 100k-200k iterations); 10 epochs of the 200 demo images
+# are 2,000 iterations, after which G_img's translations are still a
+# coloured lattice over a blurred scene. They lose the lattice and take on
+# the target's look between 5,000 and 10,000 iterations (docs/gioada.md,
+# "Demo").
 source_size = 200
 max_iters = 50 * source_size  # 10,000 iterations
 train_cfg = dict(

@@ -27,25 +27,37 @@ def setup(tmp_path_factory, repo_root, write_demo, one_iteration_cfg,
             target=cityscapes,
             val=cityscapes),
         num_classes=16)
-    cfg_path = str(tmp / 'config.py')
-    cfg.dump(cfg_path)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    ckpt = str(tmp / 'model.pth')
-    torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
-    out = str(tmp / 'out')
-    info = load_tool('translate.py').main(
-        [cfg_path, ckpt, '--out', out, '--device', 'cpu'])
     return dict(
         demo=demo,
         cfg=cfg,
-        cfg_path=cfg_path,
-        ckpt=ckpt,
-        out=out,
-        info=info,
-        model=model.eval(),
-        tmp=tmp)
+        tmp=tmp,
+        **_translate_with_new_model(cfg, tmp, 0, load_tool))
+
+
+def _translate_with_new_model(cfg, folder, seed: int, load_tool) -> dict:
+    """Save ``cfg`` and a model built from it (seeded) in ``folder``, and
+    run tools/translate.py with them into ``folder/out``."""
+    cfg_path = str(folder / 'config.py')
+    cfg.dump(cfg_path)
+    torch.manual_seed(seed)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    ckpt = str(folder / 'model.pth')
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
+    out = str(folder / 'out')
+    info = load_tool('translate.py').main(
+        [cfg_path, ckpt, '--out', out, '--device', 'cpu'])
+    return dict(
+        cfg_path=cfg_path, ckpt=ckpt, out=out, info=info, model=model.eval())
+
+
+def _without_flip(dataset_cfg):
+    """The dataset of ``dataset_cfg`` without its random flip."""
+    dataset_cfg = dict(dataset_cfg)
+    dataset_cfg['pipeline'] = [
+        t for t in dataset_cfg['pipeline'] if t['type'] != 'RandomFlip'
+    ]
+    return DATASETS.build(dataset_cfg)
 
 
 def _read(path):
@@ -83,11 +95,7 @@ def test_layout_labels_and_depth(setup):
 
 def test_images_are_the_model_translation(setup):
     cfg, model = setup['cfg'], setup['model']
-    source = dict(cfg.train_dataloader.dataset.source.to_dict())
-    source['pipeline'] = [
-        t for t in source['pipeline'] if t['type'] != 'RandomFlip'
-    ]
-    dataset = DATASETS.build(source)
+    dataset = _without_flip(cfg.train_dataloader.dataset.source.to_dict())
     data = model.data_preprocessor(pseudo_collate([dataset[0]]), True)
     with torch.no_grad():
         rgb = model.translate_source(data['inputs'], data['data_samples'])
@@ -113,23 +121,10 @@ def test_generator_gets_the_labels_of_its_class_selection(
         num_classes=13)
     source = cfg.train_dataloader.dataset.source
     source.metainfo = dict(classes=list(SYNTHIA13_CLASSES))
-    path = str(tmp_path / 'synthia13.py')
-    cfg.dump(path)
-    torch.manual_seed(1)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    ckpt = str(tmp_path / 'model.pth')
-    torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
-    out = str(tmp_path / 'out')
-    load_tool('translate.py').main(
-        [path, ckpt, '--out', out, '--device', 'cpu'])
+    run = _translate_with_new_model(cfg, tmp_path, 1, load_tool)
+    model, out = run['model'], run['out']
 
-    plain_source = dict(source.to_dict())
-    plain_source['pipeline'] = [
-        t for t in plain_source['pipeline'] if t['type'] != 'RandomFlip'
-    ]
-    dataset = DATASETS.build(plain_source)
-    sample = dataset[0]
+    sample = _without_flip(source.to_dict())[0]
     labels = sample['data_samples'].gt_sem_seg.data
     assert labels.max() < 13 or labels.max() == 255  # model space
     file_labels = _read(
@@ -137,7 +132,6 @@ def test_generator_gets_the_labels_of_its_class_selection(
                  '0000000_labelTrainIds.png'))
     # the fixture has classes the selection renumbers or drops
     assert (file_labels[file_labels < 255] >= 13).any()
-    model.eval()
     data = model.data_preprocessor(pseudo_collate([sample]), True)
     with torch.no_grad():
         rgb = model.translate_source(data['inputs'], data['data_samples'])
@@ -173,19 +167,12 @@ def test_written_config_reads_back(setup):
     assert dataset_cfg.pipeline == \
         setup['cfg'].train_dataloader.dataset.source.pipeline
 
-    def no_flip(cfg):
-        cfg = dict(cfg)
-        cfg['pipeline'] = [
-            t for t in cfg['pipeline'] if t['type'] != 'RandomFlip'
-        ]
-        return DATASETS.build(cfg)
-
-    dataset = no_flip(dataset_cfg)
+    dataset = _without_flip(dataset_cfg)
     assert len(dataset) == 2
     sample = dataset[0]['data_samples']
     assert sample.img_path.endswith(osp.join('images', '0000000.png'))
     # labels and depth read back as the source's (depth normalised alike)
-    source = no_flip(setup['cfg'].train_dataloader.dataset.source)
+    source = _without_flip(setup['cfg'].train_dataloader.dataset.source)
     expected = source[0]['data_samples']
     assert torch.equal(sample.gt_sem_seg.data, expected.gt_sem_seg.data)
     assert torch.equal(sample.gt_depth_map.data, expected.gt_depth_map.data)

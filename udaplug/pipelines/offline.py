@@ -178,15 +178,15 @@ def in_model_space(data_samples: Sequence, lut: np.ndarray) -> list:
     identity."""
     if np.array_equal(lut, np.arange(256)):
         return list(data_samples)
+    table = torch.as_tensor(lut)
     out = []
     for sample in data_samples:
         sample, field = sample.clone(), sample.gt_sem_seg
         labels = field.data
-        table = torch.as_tensor(lut, device=labels.device)
         # a new field: the clone shares the original's fields
         sample.gt_sem_seg = type(field)(
             metainfo=field.metainfo,
-            data=table[labels.long()].to(labels.dtype))
+            data=table.to(labels.device)[labels.long()].to(labels.dtype))
         out.append(sample)
     return out
 
