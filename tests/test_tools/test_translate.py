@@ -1,5 +1,6 @@
 """tools/translate.py: translated source images with labels and depth, in a
 layout the source dataset class reads back."""
+import copy
 import json
 import os.path as osp
 
@@ -141,6 +142,42 @@ def test_generator_gets_the_labels_of_its_class_selection(
     np.testing.assert_array_equal(
         _read(osp.join(out, 'labels', '0000000_labelTrainIds.png')),
         file_labels)
+
+
+def test_reduce_zero_label_source_reads_back_alike(setup, tmp_path, load_tool):
+    """A source read with ``reduce_zero_label`` (file value 0 -> 255,
+    v -> v - 1): the written label files read back as the source's labels,
+    not reduced a second time."""
+    cfg = copy.deepcopy(setup['cfg'])
+    cfg.train_dataloader.dataset.source.reduce_zero_label = True
+    run = _translate_with_new_model(cfg, tmp_path, 2, load_tool)
+    source = _without_flip(cfg.train_dataloader.dataset.source.to_dict())
+    written = Config.fromfile(osp.join(run['out'], 'translated_source.py'))
+    back = _without_flip(written.translated_source.to_dict())
+    file_labels = _read(
+        osp.join(setup['demo'], 'synthia', 'GT', 'LABELS',
+                 '0000000_labelTrainIds.png'))
+    assert (file_labels == 0).any() and (file_labels == 255).any()
+    for i in range(2):
+        expected = source[i]['data_samples'].gt_sem_seg.data
+        assert (expected == 255).any() and (expected < 255).any()
+        assert torch.equal(back[i]['data_samples'].gt_sem_seg.data, expected)
+    # the files: the source's values, its ignored 255s written as 0
+    np.testing.assert_array_equal(
+        _read(osp.join(run['out'], 'labels', '0000000_labelTrainIds.png')),
+        np.where(file_labels == 255, 0, file_labels))
+
+
+def test_file_value_lut():
+    from udaplug.pipelines.offline import file_value_lut
+
+    class Dataset:
+        metainfo = dict(reduce_zero_label=True)
+
+    assert file_value_lut(Dataset())[[0, 1, 14, 254, 255]].tolist() == \
+        [1, 2, 15, 255, 0]
+    Dataset.metainfo = dict(reduce_zero_label=False)
+    assert np.array_equal(file_value_lut(Dataset()), np.arange(256))
 
 
 def test_model_space_lut():

@@ -170,6 +170,18 @@ def model_space_lut(dataset) -> np.ndarray:
     return lut
 
 
+def file_value_lut(dataset) -> np.ndarray:
+    """``lut[v]``: the label-file value that the dataset reads back as ``v``
+    when labels are read with ``file_space_labels=True`` (see
+    :func:`sample_batches`): the identity, or for a dataset with
+    ``reduce_zero_label`` its inverse (``v -> v + 1``, ``255 -> 0``; mmseg's
+    ``LoadAnnotations`` reads 0 as 255 and ``v`` as ``v - 1``)."""
+    if not dataset.metainfo.get('reduce_zero_label', False):
+        return np.arange(256, dtype=np.uint8)
+    lut = np.arange(1, 257) % 256
+    return lut.astype(np.uint8)
+
+
 def in_model_space(data_samples: Sequence, lut: np.ndarray) -> list:
     """Copies of ``data_samples`` whose ``gt_sem_seg`` (read with
     ``file_space_labels=True``, see :func:`sample_batches`) is mapped

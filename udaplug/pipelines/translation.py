@@ -15,7 +15,10 @@ source's image folder without its suffix, sub-folders kept)::
     OUT/labels/<stem>_labelTrainIds.png   its label (8-bit), in the label
                                           space of the source dataset's own
                                           label files (before any metainfo
-                                          class selection), 255 = ignore
+                                          class selection; with
+                                          reduce_zero_label undone, so they
+                                          read back as the source's),
+                                          255 = ignore
     OUT/depth/<stem>_depth.png            its depth (16-bit), in the unit of
                                           the source depth files (only when
                                           the pipeline loads depth)
@@ -56,8 +59,8 @@ from mmengine.logging import print_log
 
 from udaplug.datasets.checks import pipeline_loads_labels
 from udaplug.registry import DATASETS
-from .offline import (build_dataset, deterministic_pipeline, image_stem,
-                      in_model_space, load_model, model_space_lut,
+from .offline import (build_dataset, deterministic_pipeline, file_value_lut,
+                      image_stem, in_model_space, load_model, model_space_lut,
                       on_main_process, plain, progress, rank_indices,
                       read_json, resolve_device, sample_batches, type_name,
                       write_dataset_config, write_json, write_png)
@@ -147,7 +150,7 @@ def translated_dataset_cfg(source_cfg: dict,
 
 
 def _write_sample(out: str, stem: str, rgb: torch.Tensor, data_sample,
-                  depth_loader) -> None:
+                  depth_loader, to_file: np.ndarray) -> None:
     h, w = data_sample.metainfo['img_shape'][:2]
     image = rgb[:, :h, :w].permute(1, 2, 0).float().cpu().numpy() * 255
     write_png(
@@ -155,7 +158,8 @@ def _write_sample(out: str, stem: str, rgb: torch.Tensor, data_sample,
         np.round(image).clip(0, 255).astype(np.uint8)[..., ::-1])
     label = data_sample.gt_sem_seg.data[0, :h, :w].cpu().numpy()
     write_png(
-        osp.join(out, 'labels', stem + LABEL_SUFFIX), label.astype(np.uint8))
+        osp.join(out, 'labels', stem + LABEL_SUFFIX),
+        to_file[label.astype(np.uint8)])
     if depth_loader is not None:
         depth = data_sample.gt_depth_map.data[0, :h, :w].float().cpu().numpy()
         write_png(
@@ -214,6 +218,7 @@ def translate_dataset(cfg,
     dataset = build_dataset(read_cfg)
     depth_loader = _depth_loader(dataset)
     to_model = model_space_lut(dataset)
+    to_file = file_value_lut(dataset)
     total = len(dataset) if max_images is None else min(
         len(dataset), max_images)
     stems = [
@@ -254,7 +259,7 @@ def translate_dataset(cfg,
                 data['inputs'], in_model_space(data['data_samples'], to_model))
         for k, idx in enumerate(batch_indices):
             _write_sample(out, stems[idx], rgb[k], data['data_samples'][k],
-                          depth_loader)
+                          depth_loader, to_file)
             bar.update()
     if not quiet and is_main_process():
         print()
