@@ -119,6 +119,33 @@ def test_colour_label_is_refused_naming_file_and_format(
         read_label_ids(path)
 
 
+def test_palette_that_is_not_cityscapes_colours_is_reported(
+        tmp_path, make_gta5, id_label_train_ids):
+    """A palette PNG whose palette does not give its indices the Cityscapes
+    colours (e.g. a colour rendering re-saved with a tool's own palette):
+    its indices may not be label ids, and the report says so, naming the
+    file, the index and both colours."""
+    root = make_gta5(str(tmp_path / 'gta5'), n=2, converted=False)
+    path = osp.join(root, 'labels', '00002.png')
+    img = Image.open(path)
+    ids = np.asarray(img)
+    palette = np.asarray(img.getpalette(), np.uint8).reshape(-1, 3)
+    # the fixture's ids include road (7), whose colour is (128, 64, 128)
+    assert 7 in ids and tuple(palette[7]) == (128, 64, 128)
+    palette[7] = (10, 20, 30)
+    img.putpalette(palette.ravel().tolist())
+    img.save(path)
+    report = convert_gta5(root)
+    assert report.exit_code == 1
+    (rel, message), = report.problems
+    assert rel == osp.join('labels', '00002.png')
+    assert 'palette index 7 has the colour (10, 20, 30)' in message
+    assert 'road' in message and '(128, 64, 128)' in message
+    # still converted as label ids, like the untouched file
+    assert blocks(read(osp.join(root, 'labels', '00002_labelTrainIds.png'))) \
+        == id_label_train_ids
+
+
 def test_cityscapes_names_like_mmseg(tmp_path, make_cityscapes,
                                      id_label_train_ids):
     root = make_cityscapes(str(tmp_path / 'cs'), converted=False)

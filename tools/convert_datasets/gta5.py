@@ -6,8 +6,9 @@ too).
     python tools/convert_datasets/gta5.py DATA_ROOT [--nproc N]
 
 Also writes DATA_ROOT/*_class_stats.json (pixels per train id of each image)
-and ends with a report of every unreadable file and every file with label
-values outside the map; the exit code is 1 if there is any.
+and ends with a report of every unreadable file, every file with label
+values outside the map and every palette whose colours are not the
+Cityscapes colours of its ids; the exit code is 1 if there is any.
 """
 import sys
 

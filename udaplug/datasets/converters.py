@@ -33,7 +33,8 @@ from mmengine.utils import track_parallel_progress, track_progress
 from PIL import Image
 
 from udaplug.utils.errors import check_data_root
-from .label_sets import (CITYSCAPES_CLASSES, CITYSCAPES_ID_TO_TRAINID,
+from .label_sets import (CITYSCAPES_CLASSES, CITYSCAPES_ID_COLOURS,
+                         CITYSCAPES_ID_NAMES, CITYSCAPES_ID_TO_TRAINID,
                          GIOADA_CLASSES, IGNORE_INDEX, SYNTHIA_CLASSES,
                          SYNTHIA_ID_TO_TRAINID16, SYNTHIA_MAX_ID,
                          VKITTI_CATEGORY_TO_CLASS, lookup_table)
@@ -223,6 +224,44 @@ def remap_ids(label: np.ndarray, lut: np.ndarray,
     return out.reshape(label.shape), outside, counts
 
 
+def palette_mismatches(path: str, ids: np.ndarray,
+                       checked: np.ndarray) -> List[Tuple[int, tuple]]:
+    """For a palette PNG of label ids: ``(id, colour)`` for each id in
+    ``ids`` for which ``checked[id]`` is true and whose palette colour is not
+    the Cityscapes colour of that label id
+    (:data:`~udaplug.datasets.label_sets.CITYSCAPES_ID_COLOURS`, the palette
+    GTA5 releases its labels with); ``[]`` for grey images. A mismatch means
+    the indices may not be label ids, e.g. a colour rendering re-saved as a
+    palette image by a tool that picked its own palette."""
+    with Image.open(path) as img:
+        if img.mode != 'P':
+            return []
+        palette = np.asarray(img.getpalette() or [], np.uint8).reshape(-1, 3)
+    present = np.flatnonzero(np.bincount(ids.ravel(), minlength=256))
+    out = []
+    for i in present:
+        i = int(i)
+        if i >= len(checked) or not checked[i]:
+            continue
+        colour = tuple(int(c) for c in palette[i]) if i < len(palette) \
+            else None
+        if colour != CITYSCAPES_ID_COLOURS.get(i):
+            out.append((i, colour))
+    return out
+
+
+def _palette_message(mismatches: List[Tuple[int, tuple]]) -> str:
+    i, colour = mismatches[0]
+    name = CITYSCAPES_ID_NAMES[i]
+    more = (f' (and {len(mismatches) - 1} more ids)'
+            if len(mismatches) > 1 else '')
+    return (f'palette index {i} has the colour {colour}, but Cityscapes label '
+            f'id {i} ({name}) is {CITYSCAPES_ID_COLOURS[i]}{more}: the '
+            'palette indices of this file may not be Cityscapes label ids '
+            '(GTA5 releases its labels with the Cityscapes colours; was it '
+            're-saved with another palette?). It was converted as label ids.')
+
+
 def _outside_message(outside: List[int], hint: str = '') -> str:
     shown = ', '.join(str(v) for v in outside[:10])
     more = ' ...' if len(outside) > 10 else ''
@@ -249,6 +288,11 @@ def convert_id_label(task: Tuple[str, str, np.ndarray, np.ndarray]) -> dict:
         return _result(rel, problems=[(rel, err.reason)])
     out, outside, counts = remap_ids(label, lut, valid)
     problems = [(rel, _outside_message(outside))] if outside else []
+    # the ids that become train ids: their colours are the same in every
+    # Cityscapes-style palette (the void ids' are not checked)
+    mismatches = palette_mismatches(src, label, valid & (lut != IGNORE_INDEX))
+    if mismatches:
+        problems.append((rel, _palette_message(mismatches)))
     write_png(train_id_path(src), out)
     return _result(rel, counts, problems)
 

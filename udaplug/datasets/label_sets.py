@@ -47,6 +47,11 @@ CITYSCAPES_ID_COLOURS: Dict[int, Tuple[int, int, int]] = {
     lb.id: tuple(lb.color)
     for lb in _cs_labels if lb.id >= 0
 }
+#: Cityscapes label id (0..33) -> its name.
+CITYSCAPES_ID_NAMES: Dict[int, str] = {
+    lb.id: lb.name
+    for lb in _cs_labels if lb.id >= 0
+}
 
 
 def subset_of_cityscapes(
