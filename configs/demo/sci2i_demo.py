@@ -3,8 +3,9 @@
 # schedules of configs/demo/sci2i_*_demo.py, after a first stage that
 # stands in for ImageNet weights: the segmentor trained on the source alone
 # (sci2i_pretrain_demo.py). M0 and M1 start from it, as does the
-# source-only control (sci2i_source_only_demo.py), and the discriminator's
-# frozen VGG trunk is its conv1_1..conv3_3.
+# source-only control (sci2i_source_only_demo.py). The discriminator's
+# frozen VGG trunk is conv1_1..conv3_3 of the warm-up teacher M0
+# (sci2i_translation_demo.py).
 #
 #   python tools/make_demo_data.py            # writes data/demo (seconds)
 #   OMP_NUM_THREADS=1 python tools/train.py configs/demo/sci2i_demo.py
@@ -40,7 +41,7 @@ stages = [
                 checkpoint='@warmup.checkpoint',
                 prefix='teacher.module.'),
             'model.discriminators.disc.vgg_checkpoint':
-            '@pretrain.checkpoint',
+            '@warmup.checkpoint',
             'train_dataloader.dataset.target':
             '@pseudo_labels.dataset',
         }),

@@ -9,10 +9,14 @@ _base_ = [
     '../_base_/schedules/sci2i_demo.py',
 ]
 warmup_checkpoint = 'work_dirs/sci2i_demo/warmup/iter_1000.pth'
-# The discriminator's frozen VGG trunk: conv1_1..conv3_3 of the
-# pre-training stage's segmentor (in place of ImageNet VGG-16; udaplug's
-# DeepLabVGG keeps torchvision's layer indices, and the demo's widths match).
-pretrain_checkpoint = 'work_dirs/sci2i_demo/pretrain/iter_1000.pth'
+# The discriminator's frozen VGG trunk (in place of ImageNet VGG-16, which
+# the machine does not have): conv1_1..conv3_3 of the warm-up teacher M0,
+# the frozen segmentor of this stage. udaplug's DeepLabVGG keeps
+# torchvision's layer indices, and the demo's widths match. M0 has seen both
+# domains (source labels, target consistency); the pre-training stage's
+# trunk, trained on the labelled source alone, let G draw colour fringes
+# along every edge, and a random one delays them and can miss the colours
+# of whole classes (docs/sci2i.md, "Where the fringes come from").
 model = dict(
     _base_.translator,
     segmentor=dict(
@@ -24,8 +28,8 @@ model = dict(
     discriminators=dict(
         disc=dict(
             _base_.discriminator,
-            vgg_checkpoint=pretrain_checkpoint,
-            vgg_prefix='segmentor.backbone.')))
+            vgg_checkpoint=warmup_checkpoint,
+            vgg_prefix='teacher.module.backbone.')))
 optim_wrapper = dict(_delete_=True, **_base_.i2i_optim_wrapper)
 param_scheduler = _base_.i2i_param_scheduler
 train_cfg = dict(

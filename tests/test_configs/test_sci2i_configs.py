@@ -70,10 +70,11 @@ PIPELINES = {
         }
     }),
     # the demo: a source-only pre-training stage (in place of ImageNet
-    # weights) first; its checkpoint is handed over by references
+    # weights) first; checkpoints are handed over by references (D's VGG
+    # trunk: the warm-up teacher's backbone)
     'demo/sci2i_demo.py': (['pretrain'] + FULL, {
         'translation': {
-            'model.discriminators.disc.vgg_prefix': 'segmentor.backbone.'
+            'model.discriminators.disc.vgg_prefix': 'teacher.module.backbone.'
         }
     }),
     'demo/sci2i_source_only_demo.py': (['pretrain', 'source_only'], {}),
@@ -137,8 +138,9 @@ def test_pipeline_configs(pipeline):
 def test_demo_and_control_start_from_the_same_pretraining():
     """The demo's M0 and M1 and the source-only control start from the
     pre-training stage's checkpoint (the same stage config), the
-    discriminator's VGG trunk is read from it, and M1 and the control train
-    as many segmentor steps with the same optimiser and schedule."""
+    discriminator's VGG trunk is read from the warm-up checkpoint (as the
+    translation stage's frozen segmentor), and M1 and the control train as
+    many segmentor steps with the same optimiser and schedule."""
     demo = Config.fromfile(osp.join(CONFIGS, 'demo', 'sci2i_demo.py'))
     control = Config.fromfile(
         osp.join(CONFIGS, 'demo', 'sci2i_source_only_demo.py'))
@@ -150,8 +152,10 @@ def test_demo_and_control_start_from_the_same_pretraining():
     assert control.stages[1]['cfg_options'] == {
         'load_from': '@pretrain.checkpoint'
     }
-    assert stages['translation']['cfg_options'][
-        'model.discriminators.disc.vgg_checkpoint'] == '@pretrain.checkpoint'
+    translation = stages['translation']['cfg_options']
+    assert translation['model.discriminators.disc.vgg_checkpoint'] == \
+        translation['model.segmentor.init_cfg']['checkpoint'] == \
+        '@warmup.checkpoint'
     final, _ = stage_settings('demo/sci2i_demo.py', 'final')
     source_only, _ = stage_settings('demo/sci2i_source_only_demo.py',
                                     'source_only')
@@ -192,17 +196,21 @@ def test_demo_perturbation_is_the_papers_at_the_demo_size():
 
 
 def test_demo_translation_defaults_name_the_checkpoints_stages_write():
-    """Run alone, the demo's translation config reads the checkpoints that
-    the warm-up and pre-training configs write (iter_<max_iters>.pth)."""
+    """Run alone, the demo's translation config reads the checkpoint that
+    the warm-up config writes (iter_<max_iters>.pth), for its frozen
+    segmentor and for D's VGG trunk."""
 
     def demo(name):
         return Config.fromfile(osp.join(CONFIGS, 'demo', name))
 
     translation = demo('sci2i_translation_demo.py')
-    for key, stage in (('warmup_checkpoint', 'sci2i_warmup_demo.py'),
-                       ('pretrain_checkpoint', 'sci2i_pretrain_demo.py')):
-        iters = demo(stage).train_cfg.max_iters
-        assert translation[key].endswith(f'/iter_{iters}.pth'), key
+    iters = demo('sci2i_warmup_demo.py').train_cfg.max_iters
+    assert translation.warmup_checkpoint.endswith(f'/iter_{iters}.pth')
+    disc = translation.model.discriminators.disc
+    assert translation.model.segmentor.init_cfg.checkpoint == \
+        disc.vgg_checkpoint == translation.warmup_checkpoint
+    assert disc.vgg_prefix == 'teacher.module.backbone.'
+    assert translation.model.segmentor.init_cfg.prefix == 'teacher.module.'
 
 
 def test_paper_settings():
@@ -343,8 +351,8 @@ def test_benchmark_every_stage_model(capsys, load_tool):
     pipeline = osp.join(CONFIGS, 'demo', 'sci2i_demo.py')
     with pytest.raises(ValueError, match="'warmup', 'translation', 'final'"):
         benchmark.main([pipeline, '--stage', 'pseudo_labels'])
-    # the demo's hand-overs (the warm-up checkpoint, the pre-trained VGG
-    # trunk) are left out
+    # the demo's hand-overs (the warm-up checkpoint, for the segmentor and
+    # D's VGG trunk) are left out
     translation = [
         'model.segmentor.init_cfg=None',
         'model.discriminators.disc.vgg_checkpoint=None',

@@ -10,8 +10,8 @@
 #   alone, trained for 800 steps: 0.25 at x8, 0.19 at x4, 0.14 at x2); a
 #   32-wide style code, 2 mapping layers;
 # - the discriminator's frozen VGG with 16 base channels (the paper's is
-#   ImageNet-pretrained; configs/demo/sci2i_demo.py loads the pre-trained
-#   demo segmentor's trunk into it), decoders 16 wide;
+#   ImageNet-pretrained; configs/demo/sci2i_demo.py loads the warm-up
+#   teacher M0's trunk into it), decoders 16 wide;
 # - the perturbation's blur and noise at the demo's image size.
 _base_ = ['./sci2i_vgg16.py']
 segmentor = dict(
