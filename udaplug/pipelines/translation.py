@@ -18,7 +18,8 @@ source's image folder without its suffix, sub-folders kept)::
                                           class selection; with
                                           reduce_zero_label undone, so they
                                           read back as the source's),
-                                          255 = ignore
+                                          255 = ignore (0 for a source
+                                          with reduce_zero_label)
     OUT/depth/<stem>_depth.png            its depth (16-bit), in the unit of
                                           the source depth files (only when
                                           the pipeline loads depth)
