@@ -78,6 +78,12 @@ PIPELINES = {
         }
     }),
     'demo/sci2i_source_only_demo.py': (['pretrain', 'source_only'], {}),
+    'demo/sci2i_i2i_only_demo.py':
+    (['pretrain'] + FULL[:-1] + ['final_i2i_only'], {
+        'final_i2i_only': {
+            'model.consistency_weight': 0.0
+        }
+    }),
 }
 
 

@@ -133,6 +133,27 @@ def test_padding_for_sizes_not_divisible_by_8():
     assert torch.allclose(gen(padded)[..., :21, :30], out, atol=1e-6)
 
 
+def test_border_padding_reflects_the_input_and_crops_the_output():
+    torch.manual_seed(0)
+    plain = tiny()
+    padded_gen = tiny(border_padding=4)
+    padded_gen.load_state_dict(plain.state_dict())
+    x = torch.rand(2, 3, 21, 30) * 2 - 1
+    out = padded_gen(x)
+    assert out.shape == (2, 3, 21, 30)
+    # by hand: reflect-pad by 4 on every side, translate, crop the 4 back
+    by_hand = plain(torch.nn.functional.pad(x, (4, 4, 4, 4), mode='reflect'))
+    assert torch.allclose(out, by_hand[..., 4:25, 4:34], atol=1e-6)
+    # the border pixels are no longer those of the zero-padded convolution
+    assert not torch.allclose(out[..., 0, :], plain(x)[..., 0, :], atol=1e-3)
+    with pytest.raises(ValueError, match='border_padding=4 needs inputs'):
+        padded_gen(torch.rand(1, 3, 4, 30))
+    with pytest.raises(ValueError, match='border_padding must be'):
+        tiny(border_padding=-1)
+    with pytest.raises(ValueError, match='border_padding must be'):
+        tiny(border_padding=2.5)
+
+
 def test_scale_bias_and_pixel_norm_by_hand():
     layer = ScaleBias(2)
     layer.scale.data = torch.tensor([2., -1.]).view(1, 2, 1, 1)

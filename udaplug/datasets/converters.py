@@ -126,7 +126,16 @@ def read_png(path: str) -> np.ndarray:
 
 
 def read_label_ids(path: str) -> np.ndarray:
-    """Read a label-id PNG as its (H, W) map of ids, with PIL.
+    """Read a label-id PNG as its (H, W) map of ids, with PIL: the ids of
+    :func:`read_label_ids_and_palette`."""
+    return read_label_ids_and_palette(path)[0]
+
+
+def read_label_ids_and_palette(
+        path: str) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    """Read a label-id PNG as its (H, W) map of ids, with PIL, and its
+    palette: a (N, 3) uint8 array of the colours of indices 0..N-1 for a
+    palette image, ``None`` for a grey one.
 
     Palette images give their palette indices (GTA5's labels: the index is
     the Cityscapes label id), grey images their values. OpenCV is not used:
@@ -145,6 +154,9 @@ def read_label_ids(path: str) -> np.ndarray:
             img.load()
             mode, (width, height) = img.mode, img.size
             ids = np.asarray(img) if mode in LABEL_ID_MODES else None
+            palette = (
+                np.asarray(img.getpalette() or [], np.uint8).reshape(-1, 3)
+                if mode == 'P' else None)
     except (OSError, SyntaxError, ValueError) as err:
         raise CorruptFileError(
             'corrupt, truncated or not an image file') from err
@@ -157,7 +169,7 @@ def read_label_ids(path: str) -> np.ndarray:
             'a single-channel grey image of label ids (Cityscapes '
             '*_gtFine_labelIds.png, KITTI, Synscapes). A colour '
             'visualisation of the labels cannot be converted.')
-    return ids
+    return ids, palette
 
 
 def write_palette_png(path: str, ids: np.ndarray,
@@ -224,19 +236,19 @@ def remap_ids(label: np.ndarray, lut: np.ndarray,
     return out.reshape(label.shape), outside, counts
 
 
-def palette_mismatches(path: str, ids: np.ndarray,
+def palette_mismatches(palette: Optional[np.ndarray], ids: np.ndarray,
                        checked: np.ndarray) -> List[Tuple[int, tuple]]:
-    """For a palette PNG of label ids: ``(id, colour)`` for each id in
-    ``ids`` for which ``checked[id]`` is true and whose palette colour is not
-    the Cityscapes colour of that label id
+    """For a palette PNG of label ids (its ``palette`` and ``ids`` as
+    :func:`read_label_ids_and_palette` reads them): ``(id, colour)`` for each
+    id in ``ids`` for which ``checked[id]`` is true and whose palette colour
+    is not the Cityscapes colour of that label id
     (:data:`~udaplug.datasets.label_sets.CITYSCAPES_ID_COLOURS`, the palette
-    GTA5 releases its labels with); ``[]`` for grey images. A mismatch means
-    the indices may not be label ids, e.g. a colour rendering re-saved as a
-    palette image by a tool that picked its own palette."""
-    with Image.open(path) as img:
-        if img.mode != 'P':
-            return []
-        palette = np.asarray(img.getpalette() or [], np.uint8).reshape(-1, 3)
+    GTA5 releases its labels with); ``[]`` for grey images (``palette``
+    None). A mismatch means the indices may not be label ids, e.g. a colour
+    rendering re-saved as a palette image by a tool that picked its own
+    palette."""
+    if palette is None:
+        return []
     present = np.flatnonzero(np.bincount(ids.ravel(), minlength=256))
     out = []
     for i in present:
@@ -276,12 +288,12 @@ def _result(rel: str, counts=None, problems=(), depth=None) -> dict:
 # -- per-file workers (module level, so they can run in a process pool) ----
 def convert_id_label(task: Tuple[str, str, np.ndarray, np.ndarray]) -> dict:
     """Convert one label-id PNG (GTA5: palette image, Cityscapes, KITTI,
-    Synscapes: grey; read by :func:`read_label_ids`).
+    Synscapes: grey; read by :func:`read_label_ids_and_palette`).
     ``task = (data_root, relative path, lut, valid)``."""
     root, rel, lut, valid = task
     src = osp.join(root, rel)
     try:
-        label = read_label_ids(src)
+        label, palette = read_label_ids_and_palette(src)
     except CorruptFileError as err:
         return _result(rel, problems=[(rel, str(err))])
     except LabelFormatError as err:
@@ -290,7 +302,8 @@ def convert_id_label(task: Tuple[str, str, np.ndarray, np.ndarray]) -> dict:
     problems = [(rel, _outside_message(outside))] if outside else []
     # the ids that become train ids: their colours are the same in every
     # Cityscapes-style palette (the void ids' are not checked)
-    mismatches = palette_mismatches(src, label, valid & (lut != IGNORE_INDEX))
+    mismatches = palette_mismatches(palette, label,
+                                    valid & (lut != IGNORE_INDEX))
     if mismatches:
         problems.append((rel, _palette_message(mismatches)))
     write_png(train_id_path(src), out)

@@ -184,6 +184,19 @@ class SCI2IGenerator(BaseModule):
     width is not a multiple of ``2**num_downsamples`` are reflect-padded
     and the output cropped back.
 
+    Image border (not stated in the paper): the convolutions zero-pad their
+    inputs (Karras et al.), so G can tell the image border from the inside
+    and, where nothing constrains it there (D's stride-4 VGG features hardly
+    see a one-pixel line), draws its own colours along it. ``border_padding``
+    reflect-pads the input by that many pixels on every side and crops the
+    output back, so that the zero padding lies outside the returned image,
+    as CycleGAN's ResNet generator reflect-pads its input. In training and
+    translation alike: D and the losses see the cropped output. It also
+    hides from G where the image ends, which G needs for content tied to
+    the position in the frame (on the demo pair: the target's bonnet band
+    along the bottom edge, docs/sci2i.md "The image border"), so the configs
+    keep 0.
+
     Args:
         in_channels (int): Input channels. Defaults to 3.
         out_channels (int): Output channels. Defaults to 3.
@@ -198,6 +211,11 @@ class SCI2IGenerator(BaseModule):
             latent).
         negative_slope (float): Leaky ReLU slope. Defaults to 0.2 (Karras
             et al.).
+        border_padding (int): Pixels of reflect padding added around the
+            input and cropped from the output (see above). Must be smaller
+            than the input's height and width. Defaults to 0 (the
+            convolutions' zero padding at the image border, as Karras et
+            al.).
         init_cfg (dict, optional): Initialisation config; by default the
             equalised-LR layers keep their N(0, 1) initialisation.
     """
@@ -210,9 +228,13 @@ class SCI2IGenerator(BaseModule):
                  mapping_layers: int = 4,
                  style_source: str = 'input',
                  negative_slope: float = 0.2,
+                 border_padding: int = 0,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
         channels = tuple(int(c) for c in channels)
+        if int(border_padding) != border_padding or border_padding < 0:
+            raise ValueError('SCI2IGenerator: border_padding must be a '
+                             f'non-negative integer, got {border_padding!r}')
         if len(channels) < 2:
             raise ValueError('SCI2IGenerator: channels needs the width at '
                              'full resolution and after at least one '
@@ -229,6 +251,7 @@ class SCI2IGenerator(BaseModule):
         self.num_downsamples = len(channels) - 1
         self.size_divisor = 2**self.num_downsamples
         self.style_source = style_source
+        self.border_padding = int(border_padding)
 
         self.from_rgb = EncoderLayer(in_channels, channels[0], False,
                                      negative_slope)
@@ -292,8 +315,16 @@ class SCI2IGenerator(BaseModule):
             noise_generator = torch.Generator(device=x.device)
             noise_generator.manual_seed(FIXED_NOISE_SEED)
         h, w = x.shape[-2:]
-        pad_h = -h % self.size_divisor
-        pad_w = -w % self.size_divisor
+        b = self.border_padding
+        if b:
+            if b >= h or b >= w:
+                raise ValueError(
+                    f'SCI2IGenerator: border_padding={b} needs inputs larger '
+                    f'than {b} pixels in height and width (reflect '
+                    f'padding), got {h}x{w}; lower border_padding')
+            x = F.pad(x, (b, b, b, b), mode='reflect')
+        pad_h = -(h + 2 * b) % self.size_divisor
+        pad_w = -(w + 2 * b) % self.size_divisor
         if pad_h or pad_w:
             x = F.pad(x, (0, pad_w, 0, pad_h), mode='reflect')
 
@@ -311,4 +342,4 @@ class SCI2IGenerator(BaseModule):
         for layer in self.decoder:
             feat = layer(feat, style, noise_generator)
         out = self.to_rgb(feat)
-        return out[..., :h, :w]
+        return out[..., b:b + h, b:b + w]
