@@ -14,7 +14,8 @@ from PIL import Image
 from udaplug.datasets.converters import (LabelFormatError, convert_cityscapes,
                                          convert_gta5, convert_kitti,
                                          convert_synscapes, convert_synthia,
-                                         convert_vkitti, main, read_label_ids)
+                                         convert_vkitti, main,
+                                         read_label_ids_and_palette)
 from udaplug.utils import DataRootNotFoundError
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -116,7 +117,7 @@ def test_colour_label_is_refused_naming_file_and_format(
     assert not osp.exists(osp.join(root, 'labels', '00002_labelTrainIds.png'))
     assert osp.exists(osp.join(root, 'labels', '00001_labelTrainIds.png'))
     with pytest.raises(LabelFormatError, match='00002.png: a 3-channel'):
-        read_label_ids(path)
+        read_label_ids_and_palette(path)
 
 
 def test_palette_that_is_not_cityscapes_colours_is_reported(

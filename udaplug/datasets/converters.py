@@ -1,9 +1,9 @@
 """Label and depth conversion shared by ``tools/convert_datasets/*.py``.
 
-Label-id PNGs are read with PIL (:func:`read_label_ids`): GTA5 releases its
-labels as 8-bit palette images whose palette index is the Cityscapes label
-id, and OpenCV would expand those to their colours. Cityscapes, KITTI and
-Synscapes label ids are 8-bit grey images.
+Label-id PNGs are read with PIL (:func:`read_label_ids_and_palette`): GTA5
+releases its labels as 8-bit palette images whose palette index is the
+Cityscapes label id, and OpenCV would expand those to their colours.
+Cityscapes, KITTI and Synscapes label ids are 8-bit grey images.
 
 Every converter follows mmseg's Cityscapes convention: next to each source
 label ``<name>.png`` it writes ``<name>_labelTrainIds.png`` (uint8, train ids
@@ -123,12 +123,6 @@ def read_png(path: str) -> np.ndarray:
     if img is None:
         raise CorruptFileError('corrupt, truncated or not an image file')
     return img
-
-
-def read_label_ids(path: str) -> np.ndarray:
-    """Read a label-id PNG as its (H, W) map of ids, with PIL: the ids of
-    :func:`read_label_ids_and_palette`."""
-    return read_label_ids_and_palette(path)[0]
 
 
 def read_label_ids_and_palette(
